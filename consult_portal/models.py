@@ -1,0 +1,260 @@
+"""Shared reference data and infrastructure: the area tree, sectors, committees, units,
+users and their scope, the audit log and the notification outbox."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    class Level(models.TextChoices):
+        COUNTY = "county", _("County / district")
+        TOWN = "town", _("Town / street")
+        VILLAGE = "village", _("Village / community")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="area_only_county_has_no_parent",
+                condition=Q(level="county", parent__isnull=True) | (~Q(level="county") & Q(parent__isnull=False)),
+            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="area_unique_name_in_parent"),
+        ]
+        indexes = [models.Index(fields=["level", "parent"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def town(self):
+        """The town this area belongs to (itself for a town, None for the county)."""
+        if self.level == self.Level.TOWN:
+            return self
+        if self.level == self.Level.VILLAGE:
+            return self.parent
+        return None
+
+
+class Sector(models.Model):
+    """界别"""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Committee(models.Model):
+    """专委会"""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("special committee")
+        verbose_name_plural = _("special committees")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ResponsibleUnit(models.Model):
+    """承办单位: a party or government department, or a town government."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        TOWN = "town", _("Town government")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DEPARTMENT)
+    town = models.ForeignKey(
+        Area, verbose_name=_("town"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        verbose_name = _("responsible unit")
+        verbose_name_plural = _("responsible units")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(name="unit_town_kind_has_town", condition=~Q(kind="town") | Q(town__isnull=False)),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """The staff roles; each is a Django group of the same name."""
+
+    OFFICE = "office", _("Office staff")
+    LIAISON = "liaison", _("Liaison-station staff")
+    MEMBER = "member", _("Member")
+    UNIT = "unit", _("Responsible unit")
+    LEADER = "leader", _("Leader")
+
+
+class User(AbstractUser):
+    """A login. Liaison staff are scoped to a town, unit users to a responsible unit."""
+
+    town = models.ForeignKey(
+        Area,
+        verbose_name=_("town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff_users",
+        limit_choices_to={"level": Area.Level.TOWN},
+    )
+    unit = models.ForeignKey(
+        ResponsibleUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                name="user_scoped_to_town_or_unit_not_both", condition=Q(town__isnull=True) | Q(unit__isnull=True)
+            ),
+        ]
+
+    @property
+    def roles(self) -> set[str]:
+        if not hasattr(self, "_roles"):
+            self._roles = set(self.groups.values_list("name", flat=True))
+        return self._roles
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and bool(self.roles.intersection(roles))
+
+    @property
+    def primary_role(self) -> str | None:
+        for role in Role.values:
+            if role in self.roles:
+                return role
+        return None
+
+
+class AuditEntry(models.Model):
+    """Append-only log of staff writes: who, when, what, and the values before and after."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries cannot be deleted.")
+
+
+class Notification(models.Model):
+    """The outbox: one row per message, committed with the change that causes it, delivered by a task."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        INAPP = "inapp", _("In-app notice")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    address = models.CharField(_("address"), max_length=254, blank=True, help_text=_("Email or phone number"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=64)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="notification_has_recipient_or_address", condition=Q(recipient__isnull=False) | ~Q(address="")
+            ),
+            models.CheckConstraint(
+                name="notification_inapp_has_recipient", condition=~Q(channel="inapp") | Q(recipient__isnull=False)
+            ),
+            models.CheckConstraint(
+                name="notification_sent_has_time", condition=~Q(status="sent") | Q(sent_at__isnull=False)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["recipient", "channel", "read_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}: {self.subject}"

@@ -1,0 +1,242 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from consult_portal.models import Area, Sector
+from members.models import Member
+from topics.models import Topic
+
+
+class Platform(models.Model):
+    """A place of the three-level "有事来协商" network."""
+
+    class Level(models.TextChoices):
+        COUNTY = "county", _("County")
+        TOWN = "town", _("Town")
+        VILLAGE = "village", _("Village")
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("Consultation room")
+        STUDIO = "studio", _("Member studio")
+        BASE = "base", _("Member practice base")
+        PARK = "park", _("Industrial park platform")
+        MICRO = "micro", _("Micro-site")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ROOM)
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="platforms")
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), null=True, blank=True, on_delete=models.PROTECT, related_name="studios"
+    )
+    host_unit = models.CharField(_("host unit"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # 五有: the date each item was confirmed; "activities" is computed from meetings held.
+    organisation_confirmed_on = models.DateField(_("organisation confirmed"), null=True, blank=True)
+    sign_confirmed_on = models.DateField(_("sign confirmed"), null=True, blank=True)
+    staff_confirmed_on = models.DateField(_("staff confirmed"), null=True, blank=True)
+    rules_confirmed_on = models.DateField(_("rules confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
+        ordering = ["level", "name"]
+        indexes = [models.Index(fields=["area", "level"])]
+
+    def __str__(self):
+        return self.name
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Meeting(models.Model):
+    class Form(models.TextChoices):
+        MEETING = "meeting", _("Meeting consultation")
+        ON_SITE = "on_site", _("On-site / courtyard consultation")
+        WRITTEN = "written", _("Written consultation")
+        ONLINE = "online", _("Online consultation")
+        EXPERT = "expert", _("Expert review")
+        SECTOR = "sector", _("Sector consultation")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        NOTICE_PUBLISHED = "published", _("Notice published")
+        HELD = "held", _("Held")
+        RECORDED = "recorded", _("Record completed")
+        POSTPONED = "postponed", _("Postponed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    title = models.CharField(_("title"), max_length=150)
+    platform = models.ForeignKey(
+        Platform, verbose_name=_("platform"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="meetings")
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.MEETING)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    host = models.CharField(_("host"), max_length=50, blank=True)
+    organiser = models.CharField(_("organising unit"), max_length=100, blank=True)
+    how_to_take_part = models.TextField(_("how to take part"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    status_reason = models.TextField(_("reason"), blank=True)
+    no_research_reason = models.TextField(_("reason for holding without research"), blank=True)
+    checkin_token = models.CharField(max_length=32, unique=True, default=new_checkin_token, editable=False)
+    # The record (会议记录)
+    summary = models.TextField(_("summary"), blank=True)
+    answers = models.TextField(_("departments' answers on the spot"), blank=True)
+    attendance_count = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
+    walk_in_count = models.PositiveIntegerField(_("residents who came of their own accord"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="meeting_ends_after_start", condition=Q(ends_at__gt=F("starts_at"))),
+            models.CheckConstraint(
+                name="meeting_postponed_or_cancelled_has_reason",
+                condition=~Q(status__in=["postponed", "cancelled"]) | ~Q(status_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "starts_at"]), models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class MeetingTransition(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=10, choices=Meeting.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Meeting.Status.choices)
+    reason = models.TextField(blank=True)
+    old_starts_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting history entry")
+        verbose_name_plural = _("meeting history")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.from_status} → {self.to_status}"
+
+
+class Participant(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("Member")
+        DEPARTMENT = "department", _("Department representative")
+        RESIDENT = "resident", _("Resident concerned")
+        EXPERT = "expert", _("Expert")
+
+    class Response(models.TextChoices):
+        PENDING = "pending", _("No answer yet")
+        YES = "yes", _("Will attend")
+        NO = "no", _("Cannot attend")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    invited = models.BooleanField(_("invited"), default=True)
+    response = models.CharField(_("answer"), max_length=8, choices=Response.choices, default=Response.PENDING)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], condition=Q(member__isnull=False), name="participant_member_once"
+            ),
+            models.CheckConstraint(
+                name="participant_member_kind_has_member",
+                condition=(Q(kind="member") & Q(member__isnull=False)) | (~Q(kind="member") & ~Q(name="")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or str(self.member)
+
+
+class Research(models.Model):
+    """调研: a visit, forum or briefing before a consultation."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Home visit")
+        FORUM = "forum", _("Forum")
+        BRIEFING = "briefing", _("Policy briefing")
+        INSPECTION = "inspection", _("Inspection")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), null=True, blank=True, on_delete=models.CASCADE, related_name="research"
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.CASCADE, related_name="research"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    participants = models.TextField(_("who took part"), blank=True)
+    members = models.ManyToManyField(Member, verbose_name=_("members"), blank=True, related_name="research")
+    findings = models.TextField(_("findings"))
+
+    class Meta:
+        verbose_name = _("research record")
+        verbose_name_plural = _("research records")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="research_has_meeting_or_topic", condition=Q(meeting__isnull=False) | Q(topic__isnull=False)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class RecordItem(models.Model):
+    """One suggestion or consensus item of a meeting record; #6 hands them to units."""
+
+    class Kind(models.TextChoices):
+        SUGGESTION = "suggestion", _("Suggestion")
+        CONSENSUS = "consensus", _("Consensus")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="record_items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("record item")
+        verbose_name_plural = _("record items")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class MeetingPhoto(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="meetings/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("meeting photo")
+        verbose_name_plural = _("meeting photos")
+
+    def __str__(self):
+        return self.image.name
