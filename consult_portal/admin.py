@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .admin_site import AuditedModelAdmin
+from .models import Area, AuditEntry, Committee, Notification, ResponsibleUnit, Sector, User
+
+
+@admin.register(User)
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Scope"), {"fields": ("town", "unit")}),)
+    list_display = ("username", "first_name", "last_name", "town", "unit", "is_active")
+    list_filter = ("groups", "is_active", "town")
+    list_select_related = ("town", "unit")
+
+
+@admin.register(Area)
+class AreaAdmin(AuditedModelAdmin):
+    list_display = ("name", "code", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("name", "code")
+    list_select_related = ("parent",)
+
+
+@admin.register(Sector, Committee)
+class NamedAdmin(AuditedModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(ResponsibleUnit)
+class ResponsibleUnitAdmin(AuditedModelAdmin):
+    list_display = ("name", "kind", "town", "contact_name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "channel", "kind", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel", "kind")
+    search_fields = ("subject", "dedup_key")
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "action", "object_repr", "ip")
+    list_filter = ("action",)
+    search_fields = ("object_repr", "action")
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

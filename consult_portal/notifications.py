@@ -1,0 +1,138 @@
+"""The notification outbox.
+
+`notify` writes a row in the caller's transaction and enqueues delivery after commit.
+`deliver` claims the row with a conditional UPDATE before sending, so a task run twice,
+or by two workers, delivers once. A failure leaves the row failed with a time for the next
+attempt; `sweep` re-enqueues those and any claim left behind by a crashed worker.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import sms
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notify(
+    *,
+    channel: str,
+    kind: str,
+    subject: str,
+    dedup_key: str,
+    body: str = "",
+    recipient=None,
+    address: str = "",
+    link: str = "",
+    obj=None,
+) -> Notification:
+    """Queue one message; a second call with the same dedup_key returns the first row and sends nothing."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                dedup_key=dedup_key,
+                recipient=recipient,
+                address=address,
+                channel=channel,
+                kind=kind,
+                subject=subject[:200],
+                body=body,
+                link=link,
+                content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+                object_id=obj.pk if obj is not None else None,
+            )
+    except IntegrityError:
+        return Notification.objects.get(dedup_key=dedup_key)
+    transaction.on_commit(lambda: enqueue(notification.pk), robust=True)
+    return notification
+
+
+def enqueue(notification_id: int) -> None:
+    from .tasks import deliver_notification
+
+    deliver_notification.delay(notification_id)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _claim(notification_id: int) -> bool:
+    now = timezone.now()
+    stale = now - timedelta(minutes=settings.NOTIFICATION_STALE_CLAIM_MINUTES)
+    claimable = Q(status=Notification.Status.PENDING) | Q(status=Notification.Status.FAILED, next_attempt_at__lte=now)
+    claimable |= Q(status=Notification.Status.SENDING, claimed_at__lt=stale)
+    return bool(
+        Notification.objects.filter(
+            claimable, pk=notification_id, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS
+        ).update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def absolute(link: str) -> str:
+    """Links in mail and SMS leave the portal: make them absolute with the public base URL."""
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+
+
+def _send(notification: Notification) -> None:
+    if notification.channel == Notification.Channel.INAPP:
+        return  # the inbox shows sent rows: marking it sent is the delivery
+    link = absolute(notification.link) if notification.link else ""
+    if notification.channel == Notification.Channel.EMAIL:
+        to = notification.address or (notification.recipient.email if notification.recipient else "")
+        if not to:
+            raise ValueError("No email address for this recipient.")
+        text = "\n\n".join(part for part in (notification.body, link) if part)
+        send_mail(notification.subject, text, None, [to], fail_silently=False)
+    elif notification.channel == Notification.Channel.SMS:
+        text = " ".join(part for part in (notification.subject, notification.body, link) if part)
+        sms.get_backend().send(notification.address, text)
+
+
+def deliver(notification_id: int) -> bool:
+    """Deliver one notification if it can be claimed; return whether this call delivered it."""
+    if not _claim(notification_id):
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    try:
+        _send(notification)
+    except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded and retried
+        logger.warning("Delivery of notification %s failed: %s", notification_id, exc)
+        more = notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + backoff(notification.attempts) if more else None,
+        )
+        return False
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    )
+    return True
+
+
+def due_for_delivery():
+    """Rows the sweeper should hand to a worker again."""
+    now = timezone.now()
+    stale = now - timedelta(minutes=settings.NOTIFICATION_STALE_CLAIM_MINUTES)
+    return Notification.objects.filter(
+        Q(status=Notification.Status.PENDING, created_at__lt=now - timedelta(minutes=1))
+        | Q(status=Notification.Status.FAILED, next_attempt_at__lte=now)
+        | Q(status=Notification.Status.SENDING, claimed_at__lt=stale),
+        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+    )
+
+
+def sweep() -> int:
+    ids = list(due_for_delivery().values_list("pk", flat=True)[:1000])
+    for notification_id in ids:
+        enqueue(notification_id)
+    return len(ids)

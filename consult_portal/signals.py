@@ -1,0 +1,25 @@
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from . import audit
+from .roles import ensure_roles
+
+post_migrate.connect(ensure_roles, dispatch_uid="portal.ensure_roles")
+
+
+@receiver(user_logged_in, dispatch_uid="portal.audit_login")
+def audit_login(sender, request, user, **kwargs):
+    audit.record(actor=user, action="login", obj=user, request=request)
+
+
+@receiver(user_logged_out, dispatch_uid="portal.audit_logout")
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record(actor=user, action="logout", obj=user, request=request)
+
+
+@receiver(user_login_failed, dispatch_uid="portal.audit_login_failed")
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    audit.record(actor=None, action="login_failed", after={"username": username}, request=request)
