@@ -1,0 +1,79 @@
+"""Reads that combine the apps for the home page and the back-office landing."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from members.models import Member
+from outcomes.models import OutcomeItem
+from sessions.models import Meeting
+from topics.models import Topic
+
+OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
+
+
+def _in_town(prefix: str, town) -> Q:
+    """Objects at a town or one of its villages, through the area field at `prefix`."""
+    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
+
+
+def upcoming_public_meetings(limit: int = 5):
+    return (
+        Meeting.objects.filter(status=Meeting.Status.NOTICE_PUBLISHED, starts_at__gte=timezone.now())
+        .select_related("platform__area")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def published_outcomes(limit: int = 5):
+    return (
+        OutcomeItem.objects.filter(published_at__isnull=False)
+        .select_related("unit", "meeting__platform__area")
+        .order_by("-published_at")[:limit]
+    )
+
+
+def back_office_counts(*, town=None, year: int | None = None) -> dict:
+    """The landing figures, one aggregate query per app, scoped to a town when given."""
+    now = timezone.localtime()
+    year = year or now.year
+    topics = Topic.objects.all()
+    meetings = Meeting.objects.all()
+    outcomes = OutcomeItem.objects.all()
+    members = Member.objects.filter(is_active=True)
+    if town is not None:
+        topics = topics.filter(town=town)
+        meetings = meetings.filter(_in_town("platform__area", town))
+        outcomes = outcomes.filter(Q(topic__town=town) | _in_town("meeting__platform__area", town))
+        members = members.filter(_in_town("assignments__area", town))
+    counts = topics.aggregate(
+        topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING])),
+        topics_this_year=Count("pk", filter=Q(year=year)),
+        topics_accepted=Count(
+            "pk",
+            filter=Q(
+                year=year,
+                status__in=[
+                    Topic.Status.ACCEPTED,
+                    Topic.Status.PLANNED,
+                    Topic.Status.CONSULTED,
+                    Topic.Status.CONCLUDED,
+                ],
+            ),
+        ),
+    )
+    counts |= meetings.aggregate(
+        meetings_upcoming=Count(
+            "pk", filter=Q(starts_at__gte=now, status__in=[Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED])
+        ),
+        meetings_held=Count(
+            "pk", filter=Q(starts_at__year=year, status__in=[Meeting.Status.HELD, Meeting.Status.RECORDED])
+        ),
+    )
+    counts |= outcomes.aggregate(
+        outcomes_open=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES)),
+        outcomes_overdue=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES, deadline__lt=now.date())),
+        outcomes_implemented=Count("pk", filter=Q(status=OutcomeItem.Status.IMPLEMENTED)),
+    )
+    counts["members_active"] = members.distinct().count()
+    counts["year"] = year
+    return counts

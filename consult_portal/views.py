@@ -1,0 +1,108 @@
+"""Pages that combine the apps: the public home, the back-office landing, the inbox, health."""
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import selectors
+from .access import STAFF_ROLES, role_required, town_scope
+from .models import Notification, Role
+
+
+def home(request):
+    return render(
+        request,
+        "portal/public/home.html",
+        {
+            "meetings": selectors.upcoming_public_meetings(),
+            "outcomes": selectors.published_outcomes(),
+        },
+    )
+
+
+def _database_ok() -> bool:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means the database is not usable
+        connection.close_if_unusable_or_obsolete()
+        return False
+
+
+def _broker_state() -> str:
+    if not settings.REDIS_URL:
+        return "in-process"
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+        return "ok"
+    except redis.RedisError:
+        return "down"
+
+
+@never_cache
+def healthz(request):
+    database = "ok" if _database_ok() else "down"
+    body = {"database": database, "broker": _broker_state()}
+    return JsonResponse(body, status=200 if database == "ok" else 503)
+
+
+@login_required
+def account_home(request):
+    """Where a login lands: staff in the back office, everyone else in their inbox."""
+    if request.user.has_role(*STAFF_ROLES):
+        return redirect("staff-home")
+    return redirect("inbox")
+
+
+@role_required(*STAFF_ROLES)
+def staff_home(request):
+    town = town_scope(request.user)
+    return render(
+        request,
+        "portal/staff/home.html",
+        {
+            "counts": selectors.back_office_counts(town=town),
+            "town": town,
+            "read_only": not request.user.has_role(Role.OFFICE, Role.LIAISON),
+        },
+    )
+
+
+def _inbox(user):
+    return Notification.objects.filter(
+        recipient=user, channel=Notification.Channel.INAPP, status=Notification.Status.SENT
+    )
+
+
+@login_required
+def inbox(request):
+    page = Paginator(_inbox(request.user).order_by("-sent_at", "-id"), 25).get_page(request.GET.get("page"))
+    return render(request, "portal/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk: int):
+    notification = get_object_or_404(_inbox(request.user), pk=pk)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=pk).update(read_at=timezone.now())
+    if notification.link.startswith("/"):
+        return redirect(notification.link)
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def inbox_read_all(request):
+    _inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("inbox")
