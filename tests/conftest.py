@@ -1,0 +1,190 @@
+"""Personas shared by every test: office staff, liaison staff of towns A and B, a member, a unit user,
+a leader, and a resident with no account."""
+
+import os
+
+import pytest
+
+from consult_portal.models import Area, Role
+from tests.factories import AreaFactory, MemberFactory, UnitFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of a test are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str):
+    """A missing service skips the test on a laptop and fails it in CI (REQUIRE_SERVICES=1)."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache_and_outboxes():
+    from django.core.cache import cache
+
+    from consult_portal.sms import LocmemBackend
+
+    cache.clear()
+    LocmemBackend.outbox.clear()
+    yield
+
+
+@pytest.fixture
+def county(db):
+    return AreaFactory(name="示范县", code="C0", level=Area.Level.COUNTY, parent=None)
+
+
+@pytest.fixture
+def town_a(county):
+    return AreaFactory(name="甲镇", code="T-A", level=Area.Level.TOWN, parent=county)
+
+
+@pytest.fixture
+def town_b(county):
+    return AreaFactory(name="乙镇", code="T-B", level=Area.Level.TOWN, parent=county)
+
+
+@pytest.fixture
+def village_a(town_a):
+    return AreaFactory(name="甲一村", code="V-A1", level=Area.Level.VILLAGE, parent=town_a)
+
+
+@pytest.fixture
+def village_b(town_b):
+    return AreaFactory(name="乙一村", code="V-B1", level=Area.Level.VILLAGE, parent=town_b)
+
+
+@pytest.fixture
+def unit(db):
+    return UnitFactory(name="县住房城乡建设局")
+
+
+@pytest.fixture
+def office(db):
+    return UserFactory(username="office1", role=Role.OFFICE, is_staff=True)
+
+
+@pytest.fixture
+def liaison_a(town_a):
+    return UserFactory(username="liaison_a", role=Role.LIAISON, town=town_a)
+
+
+@pytest.fixture
+def liaison_b(town_b):
+    return UserFactory(username="liaison_b", role=Role.LIAISON, town=town_b)
+
+
+@pytest.fixture
+def leader(db):
+    return UserFactory(username="leader1", role=Role.LEADER)
+
+
+@pytest.fixture
+def member_user(db):
+    user = UserFactory(username="member1", role=Role.MEMBER)
+    MemberFactory(user=user, name="张委员")
+    return user
+
+
+@pytest.fixture
+def unit_user(unit):
+    return UserFactory(username="unit1", role=Role.UNIT, unit=unit)
+
+
+@pytest.fixture
+def personas(office, liaison_a, leader, member_user, unit_user):
+    return {"office": office, "liaison_a": liaison_a, "leader": leader, "member": member_user, "unit": unit_user}
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker, consuming through Redis from the test database, in its own queue.
+
+    Yields a dict with the queue name and the directory the worker's file mail backend writes to.
+    """
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from consult_portal.celery import app
+
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        skip_or_fail("the worker tests need REDIS_URL and a PostgreSQL DATABASE_URL")
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "consult_portal.settings",
+        "SECRET_KEY": "worker-test-secret-key-not-for-production",
+        "DEBUG": "0",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_QUEUE": queue,
+        "EMAIL_URL": f"filemail://{mail_dir}",
+        "LOG_LEVEL": "INFO",
+    }
+    log = tmp_path / "worker.log"
+    root = Path(__file__).resolve().parent.parent
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "consult_portal",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "info",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while "ready." not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        yield {"queue": queue, "mail_dir": mail_dir, "log": log}
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail the test."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail("timed out waiting for the worker")

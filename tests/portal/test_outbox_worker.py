@@ -1,0 +1,38 @@
+import time
+
+import pytest
+
+from consult_portal import notifications
+from consult_portal.models import Notification
+from consult_portal.tasks import deliver_notification
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.worker
+
+
+def _sent(pk):
+    return Notification.objects.filter(pk=pk, status=Notification.Status.SENT).exists()
+
+
+def test_a_real_worker_delivers_through_redis_once(celery_worker, office):
+    notification = notifications.notify(
+        channel=Notification.Channel.EMAIL,
+        kind="test",
+        subject="Worker delivery",
+        recipient=office,
+        dedup_key="worker-1",
+        body="sent by a real worker",
+    )
+    wait_for(lambda: _sent(notification.pk))
+    files = list(celery_worker["mail_dir"].iterdir())
+    assert len(files) == 1
+    assert office.email in files[0].read_text()
+
+    # The same task sent again, twice: the claim makes both no-ops.
+    deliver_notification.delay(notification.pk)
+    deliver_notification.delay(notification.pk)
+    wait_for(lambda: celery_worker["log"].read_text().count("succeeded") >= 3)
+    time.sleep(0.3)
+    assert len(list(celery_worker["mail_dir"].iterdir())) == 1
+    notification.refresh_from_db()
+    assert notification.attempts == 1

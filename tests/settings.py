@@ -1,0 +1,25 @@
+"""Test settings: the real settings with test-only switches. Services come from DATABASE_URL / REDIS_URL."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "insecure-test-only-key-not-for-production")
+
+from consult_portal.settings import *  # noqa: F403
+from consult_portal.settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="consult-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="consult-static-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "consult_portal.sms.LocmemBackend"
+# The ordinary suite runs tasks in-process; the worker tests switch to the Redis broker themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+# Rate limits and other cache state must not leak between tests or runs.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The test client and the live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
