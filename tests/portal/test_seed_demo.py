@@ -47,8 +47,13 @@ def test_it_is_re_runnable_without_duplicates(seeded):
 
 
 def test_it_makes_one_login_per_role_and_prints_them(seeded, settings):
-    for username, role in [("office", Role.OFFICE), ("town", Role.LIAISON), ("member", Role.MEMBER),
-                           ("unit", Role.UNIT), ("leader", Role.LEADER)]:
+    for username, role in [
+        ("office", Role.OFFICE),
+        ("town", Role.LIAISON),
+        ("member", Role.MEMBER),
+        ("unit", Role.UNIT),
+        ("leader", Role.LEADER),
+    ]:
         user = User.objects.get(username=username)
         assert user.has_role(role)
         assert username in seeded

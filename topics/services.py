@@ -1,0 +1,369 @@
+"""Writes on topics: submission, status changes and the annual plan.
+
+Each write keeps the topic, its history entry (TopicEvent) and the audit log together in one
+transaction; a resident who left a phone number is told of status changes by SMS through the outbox.
+Residents' personal data (name, phone) stays out of the audit snapshots.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from consult_portal import audit
+from consult_portal.models import Area, Notification, ResponsibleUnit
+from consult_portal.notifications import notify as queue_notification
+from members.models import Member
+
+from .models import ConsultationPlan, PlanEntry, Topic, TopicEvent, TopicPhoto
+
+S = Topic.Status
+
+# Which status may follow which. Declined, merged, forwarded and concluded are final.
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.SUBMITTED: (S.VISITING, S.ACCEPTED, S.DECLINED, S.MERGED, S.FORWARDED),
+    S.VISITING: (S.ACCEPTED, S.DECLINED, S.MERGED, S.FORWARDED),
+    S.ACCEPTED: (S.PLANNED, S.CONSULTED, S.DECLINED, S.MERGED),
+    S.PLANNED: (S.CONSULTED, S.DECLINED),
+    S.CONSULTED: (S.CONCLUDED,),
+    S.CONCLUDED: (),
+    S.DECLINED: (),
+    S.MERGED: (),
+    S.FORWARDED: (),
+}
+
+# The fields the audit log keeps for a topic: everything but the submitter's personal data.
+AUDIT_FIELDS = [
+    "title",
+    "source",
+    "category",
+    "town",
+    "village",
+    "status",
+    "year",
+    "requesting_body",
+    "document_number",
+    "requested_on",
+    "recommended_by",
+    "merged_into",
+    "forwarded_to",
+    "public_reason",
+]
+
+
+def _label(status: str) -> str:
+    return str(dict(Topic.Status.choices).get(status, status))
+
+
+def _track_link(topic: Topic) -> str:
+    return f"/topics/track/{topic.tracking_code}/"
+
+
+@transaction.atomic
+def topic_submit(
+    *,
+    title: str,
+    description: str,
+    source: str,
+    category: str,
+    town: Area,
+    year: int,
+    village: Area | None = None,
+    submitter_name: str = "",
+    submitter_phone: str = "",
+    consent: bool = False,
+    requesting_body: str = "",
+    document_number: str = "",
+    requested_on: date | None = None,
+    recommended_by: Member | None = None,
+    reasons: str = "",
+    evidence: str = "",
+    by=None,
+    notify: bool = True,
+    submission_key: str | None = None,
+) -> Topic:
+    """Create a topic from any of the three sources, with its first history entry.
+
+    `by` is the login that entered it (None for the public form); `consent` is the submitter's
+    agreement to be contacted, required when a phone number is given. `submission_key` is the
+    public form's one-time key (see `resident_topic_submit`).
+    """
+    if not title.strip() or not description.strip():
+        raise ValidationError(_("A topic needs a title and a description."))
+    if source not in Topic.Source.values:
+        raise ValidationError(_("Unknown topic source."))
+    if town.level != Area.Level.TOWN:
+        raise ValidationError(_("The town must be a town or street."))
+    if village is not None and (village.level != Area.Level.VILLAGE or village.parent_id != town.pk):
+        raise ValidationError(_("The village must belong to the town."))
+    if source == Topic.Source.PARTY and not requesting_body.strip():
+        raise ValidationError(_("A party and government request needs the body that asked for it."))
+    if source == Topic.Source.MEMBER and recommended_by is None:
+        raise ValidationError(_("A member recommendation needs the recommending member."))
+    if submitter_phone and not consent:
+        raise ValidationError(_("A phone number can only be kept with the submitter's consent."))
+
+    topic = Topic.objects.create(
+        title=title.strip(),
+        description=description.strip(),
+        source=source,
+        category=category,
+        town=town,
+        village=village,
+        year=year,
+        submitter_name=submitter_name,
+        submitter_phone=submitter_phone,
+        consent_at=timezone.now() if submitter_phone else None,
+        requesting_body=requesting_body,
+        document_number=document_number,
+        requested_on=requested_on,
+        recommended_by=recommended_by,
+        reasons=reasons,
+        evidence=evidence,
+        submission_key=submission_key,
+        created_by=by,
+    )
+    TopicEvent.objects.create(topic=topic, actor=by, action="submit", from_status="", to_status=topic.status)
+    if by is not None:
+        audit.record(actor=by, action="topic_submit", obj=topic, after=audit.snapshot(topic, AUDIT_FIELDS))
+    if notify and topic.submitter_phone:
+        with translation.override(settings.LANGUAGE_CODE):  # residents are texted in the portal's language
+            subject = _("Your topic has been received. Tracking code: %(code)s") % {"code": topic.tracking_code}
+        queue_notification(
+            channel=Notification.Channel.SMS,
+            kind="topic_received",
+            subject=subject,
+            address=topic.submitter_phone,
+            dedup_key=f"topic-received:{topic.pk}",
+            obj=topic,
+            link=_track_link(topic),
+        )
+    return topic
+
+
+@transaction.atomic
+def topic_change_status(
+    *,
+    topic: Topic,
+    to_status: str,
+    by,
+    action: str,
+    public_note: str = "",
+    internal_note: str = "",
+    merged_into: Topic | None = None,
+    forwarded_to: ResponsibleUnit | None = None,
+    notify: bool = True,
+) -> Topic:
+    """Move a topic to `to_status`, write the history entry and the audit record; return the fresh topic.
+
+    Declining needs a public note (it becomes the reason the submitter reads); merging needs the
+    topic it is merged into; forwarding needs the unit.
+    """
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    from_status = topic.status
+    if to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
+        raise ValidationError(
+            _("A topic cannot go from “%(from)s” to “%(to)s”.") % {"from": _label(from_status), "to": _label(to_status)}
+        )
+    before = audit.snapshot(topic, AUDIT_FIELDS)
+    if to_status == S.DECLINED and not public_note.strip():
+        raise ValidationError(_("Declining a topic needs a reason the submitter can read."))
+    if to_status == S.MERGED:
+        if merged_into is None or merged_into.pk == topic.pk:
+            raise ValidationError(_("Choose another topic to merge this one into."))
+        if merged_into.status in (S.MERGED, S.DECLINED):
+            raise ValidationError(_("A topic cannot be merged into a merged or declined topic."))
+        topic.merged_into = merged_into
+    if to_status == S.FORWARDED:
+        if forwarded_to is None:
+            raise ValidationError(_("Choose the unit the topic is forwarded to."))
+        topic.forwarded_to = forwarded_to
+    if to_status in (S.DECLINED, S.MERGED, S.FORWARDED) and public_note.strip():
+        topic.public_reason = public_note.strip()
+    topic.status = to_status
+    topic.save(update_fields=["status", "merged_into", "forwarded_to", "public_reason", "updated_at"])
+
+    event = TopicEvent.objects.create(
+        topic=topic,
+        actor=by,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        public_note=public_note,
+        internal_note=internal_note,
+    )
+    audit.record(
+        actor=by, action=f"topic_{action}", obj=topic, before=before, after=audit.snapshot(topic, AUDIT_FIELDS)
+    )
+    if notify and topic.submitter_phone:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("Your topic %(code)s is now: %(status)s") % {
+                "code": topic.tracking_code,
+                "status": topic.get_status_display(),
+            }
+        queue_notification(
+            channel=Notification.Channel.SMS,
+            kind="topic_status",
+            subject=subject,
+            body=public_note,
+            address=topic.submitter_phone,
+            dedup_key=f"topic-status:{topic.pk}:{event.pk}",
+            obj=topic,
+            link=_track_link(topic),
+        )
+    return topic
+
+
+@transaction.atomic
+def plan_add_topic(
+    *,
+    plan: ConsultationPlan,
+    topic: Topic,
+    quarter: int,
+    platform_level: str,
+    by,
+    public_note: str = "",
+    internal_note: str = "",
+    notify: bool = True,
+) -> PlanEntry:
+    """Enter an accepted topic in the annual plan of its year; the topic becomes "planned"."""
+    if plan.year != topic.year:
+        raise ValidationError(_("The topic belongs to another year's plan."))
+    if not 1 <= quarter <= 4:
+        raise ValidationError(_("The quarter must be 1 to 4."))
+    if platform_level not in PlanEntry.PlatformLevel.values:
+        raise ValidationError(_("Unknown platform level."))
+    entry = PlanEntry.objects.create(plan=plan, topic=topic, quarter=quarter, platform_level=platform_level)
+    after = audit.snapshot(entry, ["plan", "topic", "quarter", "platform_level"])
+    audit.record(actor=by, action="plan_entry_add", obj=entry, after=after)
+    entry.topic = topic_change_status(
+        topic=topic,
+        to_status=S.PLANNED,
+        by=by,
+        action="plan",
+        public_note=public_note,
+        internal_note=internal_note,
+        notify=notify,
+    )
+    return entry
+
+
+def resident_topic_submit(
+    *,
+    submission_key: str,
+    title: str,
+    description: str,
+    category: str,
+    town: Area,
+    village: Area | None = None,
+    photos=(),
+    submitter_name: str = "",
+    submitter_phone: str = "",
+    consent: bool = False,
+) -> tuple[Topic, bool]:
+    """群众出题 from the public form: (topic, created). The same submission key twice (a double
+    click, a resent form) returns the first topic and creates nothing.
+
+    `photos` are cleaned images (consult_portal.images.clean_image: .image and .thumbnail).
+    """
+    existing = Topic.objects.filter(submission_key=submission_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            topic = topic_submit(
+                title=title,
+                description=description,
+                source=Topic.Source.RESIDENT,
+                category=category,
+                town=town,
+                village=village,
+                year=timezone.localdate().year,
+                submitter_name=submitter_name,
+                submitter_phone=submitter_phone,
+                consent=consent,
+                submission_key=submission_key,
+            )
+            for photo in photos:
+                TopicPhoto.objects.create(topic=topic, image=photo.image, thumbnail=photo.thumbnail)
+    except IntegrityError:
+        existing = Topic.objects.filter(submission_key=submission_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return topic, True
+
+
+@transaction.atomic
+def topic_add_note(*, topic: Topic, by, public_note: str = "", internal_note: str = "") -> TopicEvent:
+    """A history entry without a status change: a public note the submitter reads, or an internal one."""
+    if not public_note.strip() and not internal_note.strip():
+        raise ValidationError(_("Write a public or an internal note."))
+    event = TopicEvent.objects.create(
+        topic=topic,
+        actor=by,
+        action="note",
+        from_status=topic.status,
+        to_status=topic.status,
+        public_note=public_note.strip(),
+        internal_note=internal_note.strip(),
+    )
+    Topic.objects.filter(pk=topic.pk).update(updated_at=timezone.now())
+    audit.record(
+        actor=by,
+        action="topic_note",
+        obj=topic,
+        after={"public_note": event.public_note, "internal_note": event.internal_note},
+    )
+    return event
+
+
+PLAN_AUDIT_FIELDS = ["year", "status", "approved_by", "approved_on", "document_number", "published_at"]
+
+
+@transaction.atomic
+def plan_get_or_create(*, year: int, by) -> ConsultationPlan:
+    """The plan of a year, created as a draft the first time it is needed."""
+    plan, created = ConsultationPlan.objects.get_or_create(year=year)
+    if created:
+        audit.record(actor=by, action="plan_create", obj=plan, after=audit.snapshot(plan, PLAN_AUDIT_FIELDS))
+    return plan
+
+
+@transaction.atomic
+def plan_approve(
+    *, plan: ConsultationPlan, by, approved_by: str, approved_on: date, document_number: str = ""
+) -> ConsultationPlan:
+    """Record the approval of a draft plan (主席会议 / 党委常委会), with its date and document number."""
+    plan = ConsultationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != ConsultationPlan.Status.DRAFT:
+        raise ValidationError(_("Only a draft plan can be approved."))
+    if not approved_by.strip() or approved_on is None:
+        raise ValidationError(_("Say who approved the plan and when."))
+    before = audit.snapshot(plan, PLAN_AUDIT_FIELDS)
+    plan.status = ConsultationPlan.Status.APPROVED
+    plan.approved_by = approved_by.strip()
+    plan.approved_on = approved_on
+    plan.document_number = document_number.strip()
+    plan.save()
+    after = audit.snapshot(plan, PLAN_AUDIT_FIELDS)
+    audit.record(actor=by, action="plan_approve", obj=plan, before=before, after=after)
+    return plan
+
+
+@transaction.atomic
+def plan_publish(*, plan: ConsultationPlan, by) -> ConsultationPlan:
+    """Publish an approved plan: it becomes visible to the public."""
+    plan = ConsultationPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != ConsultationPlan.Status.APPROVED:
+        raise ValidationError(_("Only an approved plan can be published."))
+    before = audit.snapshot(plan, PLAN_AUDIT_FIELDS)
+    plan.status = ConsultationPlan.Status.PUBLISHED
+    plan.published_at = timezone.now()
+    plan.save()
+    after = audit.snapshot(plan, PLAN_AUDIT_FIELDS)
+    audit.record(actor=by, action="plan_publish", obj=plan, before=before, after=after)
+    return plan
