@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -24,8 +25,13 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
 
 
 def client_ip(request) -> str | None:
+    """The visitor's address; behind our reverse proxy, the one it appended to X-Forwarded-For."""
     if request is None:
         return None
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip() or None
     return request.META.get("REMOTE_ADDR") or None
 
 

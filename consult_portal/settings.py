@@ -172,6 +172,11 @@ NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", d
 PORTAL_OFFICE_NAME = env.str("PORTAL_OFFICE_NAME", default="")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 
+# Behind the reverse proxy, take the client address from the last X-Forwarded-For entry it appends.
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# Public topic submissions accepted per address and hour (raise it for a load test, never switch it off).
+TOPIC_SUBMISSIONS_PER_HOUR = env.int("TOPIC_SUBMISSIONS_PER_HOUR", default=5)
+
 # HTTPS and cookies: on by default in production, each switchable by the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("staff/", views.staff_home, name="staff-home"),
+    path("", include("topics.urls")),
+    path("", include("members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

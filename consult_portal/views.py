@@ -58,9 +58,11 @@ def healthz(request):
 
 @login_required
 def account_home(request):
-    """Where a login lands: staff in the back office, everyone else in their inbox."""
+    """Where a login lands: staff in the back office, members in their workspace, others in their inbox."""
     if request.user.has_role(*STAFF_ROLES):
         return redirect("staff-home")
+    if request.user.has_role(Role.MEMBER):
+        return redirect("members:me")
     return redirect("inbox")
 
 

@@ -84,8 +84,8 @@ class Assignment(models.Model):
         limit_choices_to={"level__in": [Area.Level.TOWN, Area.Level.VILLAGE]},
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CONTACT)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"), null=True, blank=True)
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sinking assignment")

@@ -94,6 +94,8 @@ class Topic(models.Model):
         related_name="forwarded_topics",
     )
     public_reason = models.TextField(_("reason shown to the submitter"), blank=True)
+    # The one-time key of the public form that created the topic: a double click creates one topic.
+    submission_key = models.CharField(max_length=36, null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -170,8 +172,8 @@ class TopicEvent(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=32)
-    from_status = models.CharField(_("from"), max_length=10, choices=Topic.Status.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=10, choices=Topic.Status.choices)
+    from_status = models.CharField(_("previous status"), max_length=10, choices=Topic.Status.choices, blank=True)
+    to_status = models.CharField(_("new status"), max_length=10, choices=Topic.Status.choices)
     public_note = models.TextField(_("public note"), blank=True)
     internal_note = models.TextField(_("internal note"), blank=True)
 

@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('contact', 'Contact member'), ('resident', 'Resident member')], default='contact', max_length=10, verbose_name='role')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='until')),
+                ('starts_on', models.DateField(verbose_name='start date')),
+                ('ends_on', models.DateField(blank=True, null=True, verbose_name='end date')),
                 ('area', models.ForeignKey(limit_choices_to={'level__in': ['town', 'village']}, on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='portal.area', verbose_name='town or village')),
                 ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='members.member', verbose_name='member')),
             ],

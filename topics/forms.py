@@ -1,0 +1,314 @@
+import re
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult_portal.images import clean_image
+from consult_portal.models import Area, ResponsibleUnit
+
+from .models import ConsultationPlan, PlanEntry, Topic
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MAX_PHOTOS = 3
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Up to three photos in one phone-friendly input; each is checked and re-encoded."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/*"})
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data or []) if f] if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("Choose at most 3 photos."), code="too_many")
+        cleaned, errors = [], []
+        for upload in files:
+            try:
+                cleaned.append(clean_image(upload))
+            except ValidationError as error:
+                errors.append(
+                    ValidationError(
+                        _("%(name)s: %(problem)s"), params={"name": upload.name[:60], "problem": error.messages[0]}
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class VillageSelect(forms.Select):
+    """Each village option carries its town, so the list can follow the town choice."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-town"] = instance.parent_id
+        return option
+
+
+def towns():
+    return Area.objects.filter(level=Area.Level.TOWN).order_by("code")
+
+
+class SuggestTopicForm(forms.Form):
+    """群众出题: the public form. Everything a resident types is kept when something is wrong."""
+
+    title = forms.CharField(
+        label=_("Title"), max_length=100, help_text=_("In one sentence: what should be talked over?")
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What is the problem, where, and since when? At most 2,000 characters."),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=Topic.Category.choices, widget=forms.RadioSelect)
+    town = forms.ModelChoiceField(label=_("Town or street"), queryset=Area.objects.none(), empty_label=_("Choose"))
+    village = forms.ModelChoiceField(
+        label=_("Village or community"),
+        queryset=Area.objects.none(),
+        required=False,
+        empty_label=_("Not sure / the whole town"),
+        widget=VillageSelect,
+    )
+    photos = MultiplePhotoField(label=_("Photos"), required=False, help_text=_("Up to 3 photos, at most 5 MB each."))
+    name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        help_text=_("Optional. Leave it if you want an SMS when your topic moves on."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that the office keeps my name and phone number to tell me of progress."),
+        required=False,
+    )
+    # A field people never see: bots fill it in.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=36)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns()
+        self.fields["village"].queryset = (
+            Area.objects.filter(level=Area.Level.VILLAGE).select_related("parent").order_by("code")
+        )
+        if not self.is_bound:
+            self.initial["submission_key"] = str(uuid.uuid4())
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("Your topic"), "title", "description", Field("category")),
+            Fieldset(_("Where"), "town", Field("village", css_class="js-village")),
+            Fieldset(_("Photos"), "photos"),
+            Fieldset(_("How to reach you"), "name", "phone", "consent"),
+            Div("website", css_class="hp-field", aria_hidden="true"),
+            "submission_key",
+        )
+
+    def clean_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
+        if phone and not MOBILE.match(phone):
+            raise ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."), code="phone")
+        return phone
+
+    def clean_submission_key(self):
+        key = self.cleaned_data["submission_key"]
+        try:
+            return str(uuid.UUID(key))
+        except ValueError:
+            raise ValidationError(_("The form has expired. Please submit it again."), code="key") from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("website"):
+            raise ValidationError(_("The submission could not be accepted."), code="honeypot")
+        if data.get("phone") and not data.get("consent"):
+            self.add_error("consent", _("Tick this box to leave your phone number, or leave the number out."))
+        village, town = data.get("village"), data.get("town")
+        if village and town and village.parent_id != town.pk:
+            self.add_error("village", _("This village is not in the town you chose."))
+        return data
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        return re.sub(r"[\s-]", "", self.cleaned_data["code"]).upper()
+
+
+class PartyTopicForm(forms.ModelForm):
+    """党政点题 entered by office staff."""
+
+    class Meta:
+        model = Topic
+        fields = [
+            "title",
+            "description",
+            "category",
+            "town",
+            "village",
+            "requesting_body",
+            "document_number",
+            "requested_on",
+            "year",
+        ]
+        widgets = {
+            "requested_on": forms.DateInput(attrs={"type": "date"}),
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, town_scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns() if town_scope is None else towns().filter(pk=town_scope.pk)
+        self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
+        self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
+        self.fields["requesting_body"].required = True
+        self.fields["requested_on"].required = True
+        self.initial.setdefault("year", timezone.localdate().year)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save topic")))
+
+    def clean(self):
+        data = super().clean()
+        village, town = data.get("village"), data.get("town")
+        if village and town and village.parent_id != town.pk:
+            self.add_error("village", _("This village is not in the town you chose."))
+        return data
+
+
+class RecommendTopicForm(forms.ModelForm):
+    """委员荐题 from the member's workspace."""
+
+    class Meta:
+        model = Topic
+        fields = ["title", "description", "category", "town", "village", "reasons", "evidence"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "reasons": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns()
+        self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
+        self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
+        self.fields["reasons"].required = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Recommend topic")))
+
+    def clean(self):
+        data = super().clean()
+        village, town = data.get("village"), data.get("town")
+        if village and town and village.parent_id != town.pk:
+            self.add_error("village", _("This village is not in the town you chose."))
+        return data
+
+
+class ReasonForm(forms.Form):
+    public_note = forms.CharField(
+        label=_("Reason shown to the submitter"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(forms.Form):
+    public_note = forms.CharField(
+        label=_("Note shown to the submitter"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VisitForm(forms.Form):
+    internal_note = forms.CharField(label=_("Visit notes"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    public_note = forms.CharField(
+        label=_("Note shown to the submitter"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(label=_("Tracking code of the topic to merge into"), max_length=20)
+    public_note = forms.CharField(
+        label=_("Note shown to the submitter"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, topic=None, scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topic, self.scope = topic, scope
+
+    def clean_target(self):
+        code = re.sub(r"[\s-]", "", self.cleaned_data["target"]).upper()
+        topics = Topic.objects.exclude(pk=self.topic.pk) if self.topic else Topic.objects.all()
+        if self.scope is not None:
+            topics = topics.filter(town=self.scope)
+        target = topics.filter(tracking_code=code).first()
+        if target is None:
+            raise ValidationError(_("No other topic has this tracking code."), code="unknown")
+        return target
+
+
+class ForwardForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=ResponsibleUnit.objects.order_by("name"))
+    public_note = forms.CharField(
+        label=_("Note shown to the submitter"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PlanEntryForm(forms.ModelForm):
+    class Meta:
+        model = PlanEntry
+        fields = ["topic", "quarter", "platform_level"]
+
+    def __init__(self, *args, topics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
+
+
+class PlanApproveForm(forms.ModelForm):
+    class Meta:
+        model = ConsultationPlan
+        fields = ["approved_by", "approved_on", "document_number"]
+        widgets = {"approved_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True

@@ -1,0 +1,77 @@
+from difflib import SequenceMatcher
+
+from django.db.models import Q, QuerySet
+
+from .models import ConsultationPlan, Topic, TopicEvent
+
+SORTS = {
+    "new": ("-created_at", "-id"),
+    "old": ("created_at", "id"),
+    "title": ("title", "id"),
+    "status": ("status", "-created_at"),
+}
+
+
+def staff_topics(*, town=None, filters: dict | None = None, search: str = "", sort: str = "new") -> QuerySet:
+    """The triage list: scoped to a town for liaison staff, filtered, searched and sorted."""
+    topics = Topic.objects.select_related("town", "village")
+    if town is not None:
+        topics = topics.filter(town=town)
+    for field, value in (filters or {}).items():
+        if value not in (None, ""):
+            topics = topics.filter(**{field: value})
+    if search:
+        topics = topics.filter(Q(title__icontains=search) | Q(description__icontains=search))
+    return topics.order_by(*SORTS.get(sort, SORTS["new"]))
+
+
+def topic_for_staff(*, pk: int, town=None) -> Topic:
+    """One topic with what its page shows; a topic outside the user's town does not exist for them."""
+    topics = Topic.objects.select_related(
+        "town", "village", "merged_into", "forwarded_to", "recommended_by", "created_by"
+    ).prefetch_related("photos", "duplicates")
+    if town is not None:
+        topics = topics.filter(town=town)
+    return topics.get(pk=pk)
+
+
+def topic_history(topic: Topic) -> QuerySet:
+    return TopicEvent.objects.filter(topic=topic).select_related("actor").order_by("at", "id")
+
+
+def public_history(topic: Topic) -> QuerySet:
+    """What a submitter may read: status changes and public notes; never actors or internal notes."""
+    return TopicEvent.objects.filter(topic=topic).only("at", "action", "to_status", "public_note").order_by("at", "id")
+
+
+def topic_by_code(code: str) -> Topic:
+    return Topic.objects.select_related("town", "village", "merged_into").get(tracking_code=code)
+
+
+def likely_duplicates(topic: Topic, limit: int = 5, threshold: float = 0.5) -> list[tuple[Topic, float]]:
+    """Other open topics of the same village (or town when no village) whose titles look alike."""
+    candidates = Topic.objects.exclude(pk=topic.pk).exclude(status__in=[Topic.Status.MERGED, Topic.Status.DECLINED])
+    if topic.village_id:
+        candidates = candidates.filter(village_id=topic.village_id)
+    else:
+        candidates = candidates.filter(town_id=topic.town_id)
+    scored = []
+    for other in candidates.only("id", "title", "tracking_code", "status", "created_at").order_by("-created_at")[:200]:
+        ratio = SequenceMatcher(None, topic.title, other.title).ratio()
+        if ratio >= threshold:
+            scored.append((other, round(ratio, 2)))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored[:limit]
+
+
+def published_plan(year: int) -> ConsultationPlan:
+    return ConsultationPlan.objects.get(year=year, status=ConsultationPlan.Status.PUBLISHED)
+
+
+def plan_entries(plan: ConsultationPlan, town=None) -> QuerySet:
+    entries = plan.entries.select_related("topic__town", "topic__village").order_by(
+        "quarter", "topic__town__code", "id"
+    )
+    if town is not None:
+        entries = entries.filter(topic__town=town)
+    return entries

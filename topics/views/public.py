@@ -1,0 +1,121 @@
+"""群众出题 and tracking: the resident's side, no account."""
+
+import segno
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from consult_portal import ratelimit
+from consult_portal.audit import client_ip
+
+from .. import selectors, services
+from ..forms import SuggestTopicForm, TrackForm
+from ..models import ConsultationPlan, Topic
+
+RATE_SCOPE = "topic-submit"
+
+
+def _qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=5, border=2, title=url)
+
+
+@never_cache
+def suggest(request):
+    address = client_ip(request) or "unknown"
+    if request.method == "POST":
+        form = SuggestTopicForm(request.POST, request.FILES)
+        if ratelimit.is_limited(RATE_SCOPE, address, settings.TOPIC_SUBMISSIONS_PER_HOUR):
+            form.is_valid()  # binds the errors of the fields too, and keeps what was typed
+            message = _(
+                "Too many topics have been sent from this network in the last hour. "
+                "Please try again later, or call the office."
+            )
+            form.add_error(None, ValidationError(message, code="rate_limited"))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                topic, created = services.resident_topic_submit(
+                    submission_key=data["submission_key"],
+                    title=data["title"],
+                    description=data["description"],
+                    category=data["category"],
+                    town=data["town"],
+                    village=data["village"],
+                    photos=data["photos"],
+                    submitter_name=data["name"],
+                    submitter_phone=data["phone"],
+                    consent=data["consent"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if created:
+                    ratelimit.count(RATE_SCOPE, address, 3600)
+                return redirect("topics:receipt", code=topic.tracking_code)
+    else:
+        form = SuggestTopicForm()
+    status = 429 if any(e.code == "rate_limited" for e in form.non_field_errors().as_data()) else 200
+    return render(request, "topics/public/suggest.html", {"form": form}, status=status)
+
+
+def receipt(request, code: str):
+    try:
+        topic = selectors.topic_by_code(code)
+    except Topic.DoesNotExist:
+        raise Http404 from None
+    track_url = request.build_absolute_uri(reverse("topics:track-detail", args=[topic.tracking_code]))
+    return render(
+        request, "topics/public/receipt.html", {"topic": topic, "track_url": track_url, "qr": _qr_svg(track_url)}
+    )
+
+
+def track(request):
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        if Topic.objects.filter(tracking_code=code).exists():
+            return redirect("topics:track-detail", code=code)
+        form.add_error("code", _("No topic has this tracking code. Check the code on your receipt."))
+    return render(request, "topics/public/track.html", {"form": form})
+
+
+def track_detail(request, code: str):
+    try:
+        topic = selectors.topic_by_code(code.upper())
+    except Topic.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "topics/public/track_detail.html",
+        {
+            "topic": topic,
+            "history": selectors.public_history(topic),
+            "meetings": topic.meetings.exclude(status="planned").select_related("platform").order_by("starts_at"),
+        },
+    )
+
+
+def track_qr(request, code: str):
+    if not Topic.objects.filter(tracking_code=code).exists():
+        raise Http404
+    url = request.build_absolute_uri(reverse("topics:track-detail", args=[code]))
+    response = HttpResponse(content_type="image/svg+xml")
+    segno.make(url, error="m").save(response, kind="svg", scale=8, border=2)
+    return response
+
+
+def plan(request, year: int):
+    try:
+        plan = selectors.published_plan(year)
+    except ConsultationPlan.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "topics/public/plan.html",
+        {"plan": plan, "entries": selectors.plan_entries(plan), "today": timezone.localdate()},
+    )

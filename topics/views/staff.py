@@ -1,0 +1,253 @@
+"""Triage and selection for office and liaison staff; leaders read."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.models import Area, Role
+
+from .. import selectors, services
+from ..forms import (
+    ForwardForm,
+    MergeForm,
+    NoteForm,
+    PartyTopicForm,
+    PlanApproveForm,
+    PlanEntryForm,
+    ReasonForm,
+    VisitForm,
+)
+from ..models import ConsultationPlan, Topic
+
+S = Topic.Status
+PAGE_SIZE = 25
+
+
+class TopicFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False, choices=[("", "—"), *Topic.Source.choices])
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *S.choices])
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), required=False, choices=[("", "—"), *Topic.Category.choices]
+    )
+    town = forms.ModelChoiceField(label=gettext_lazy("Town"), required=False, queryset=Area.objects.none())
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort"),
+        required=False,
+        choices=[
+            ("new", gettext_lazy("Newest first")),
+            ("old", gettext_lazy("Oldest first")),
+            ("title", gettext_lazy("Title")),
+            ("status", gettext_lazy("Status")),
+        ],
+    )
+
+    def __init__(self, *args, town_scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if town_scope is None:
+            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
+        else:
+            del self.fields["town"]
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+@role_required(*STAFF_ROLES)
+def topic_list(request):
+    town = town_scope(request.user)
+    form = TopicFilterForm(request.GET or None, town_scope=town)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = {k: data.get(k) for k in ("source", "status", "category", "town", "year")}
+    topics = selectors.staff_topics(
+        town=town, filters=filters, search=data.get("q", ""), sort=data.get("sort") or "new"
+    )
+    page = Paginator(topics, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "topics/staff/list.html", {"form": form, "page": page, "query": query, "town": town})
+
+
+def _topic(request, pk: int) -> Topic:
+    try:
+        return selectors.topic_for_staff(pk=pk, town=town_scope(request.user))
+    except Topic.DoesNotExist:
+        raise Http404 from None
+
+
+ACTIONS = {
+    # action: (form class, target status or None for a note, label)
+    "accept": (NoteForm, S.ACCEPTED),
+    "visit": (VisitForm, S.VISITING),
+    "decline": (ReasonForm, S.DECLINED),
+    "merge": (MergeForm, S.MERGED),
+    "forward": (ForwardForm, S.FORWARDED),
+    "note": (NoteForm, None),
+}
+
+
+def _action_forms(topic: Topic, scope, bound: dict | None = None) -> dict:
+    allowed = services.ALLOWED_TRANSITIONS.get(topic.status, ())
+    forms_ = {}
+    for name, (form_class, target) in ACTIONS.items():
+        if target is not None and target not in allowed:
+            continue
+        kwargs = {"prefix": name}
+        if form_class is MergeForm:
+            kwargs.update(topic=topic, scope=scope)
+        forms_[name] = (bound or {}).get(name) or form_class(**kwargs)
+    return forms_
+
+
+@role_required(*STAFF_ROLES)
+def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int = 200):
+    topic = _topic(request, pk)
+    scope = town_scope(request.user)
+    can_act = request.user.has_role(*WRITE_ROLES)
+    return render(
+        request,
+        "topics/staff/detail.html",
+        {
+            "topic": topic,
+            "history": selectors.topic_history(topic),
+            "duplicates": selectors.likely_duplicates(topic) if topic.status in (S.SUBMITTED, S.VISITING) else [],
+            "action_forms": _action_forms(topic, scope, bound_forms) if can_act else {},
+            "can_act": can_act,
+        },
+        status=status,
+    )
+
+
+@role_required(*WRITE_ROLES)
+@require_POST
+def topic_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    topic = _topic(request, pk)
+    form_class, target = ACTIONS[action]
+    kwargs = {"prefix": action}
+    if form_class is MergeForm:
+        kwargs.update(topic=topic, scope=town_scope(request.user))
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if target is None:
+                services.topic_add_note(
+                    topic=topic, by=request.user, public_note=data["public_note"], internal_note=data["internal_note"]
+                )
+            else:
+                services.topic_change_status(
+                    topic=topic,
+                    to_status=target,
+                    by=request.user,
+                    action=action,
+                    public_note=data.get("public_note", ""),
+                    internal_note=data.get("internal_note", ""),
+                    merged_into=data.get("target"),
+                    forwarded_to=data.get("unit"),
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("topics:staff-detail", pk=topic.pk)
+    return topic_detail(request, pk, bound_forms={action: form}, status=400)
+
+
+@role_required(*WRITE_ROLES)
+def party_topic_new(request):
+    scope = town_scope(request.user)
+    form = PartyTopicForm(request.POST or None, town_scope=scope)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            topic = services.topic_submit(
+                source=Topic.Source.PARTY,
+                by=request.user,
+                **{
+                    k: data[k]
+                    for k in (
+                        "title",
+                        "description",
+                        "category",
+                        "town",
+                        "village",
+                        "year",
+                        "requesting_body",
+                        "document_number",
+                        "requested_on",
+                    )
+                },
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Topic saved."))
+            return redirect("topics:staff-detail", pk=topic.pk)
+    return render(request, "topics/staff/party_new.html", {"form": form})
+
+
+@role_required(*STAFF_ROLES)
+def plan_manage(request, year: int):
+    scope = town_scope(request.user)
+    plan = ConsultationPlan.objects.filter(year=year).first()
+    user = request.user
+    can_edit = user.has_role(Role.OFFICE) and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
+    can_approve = user.has_role(Role.OFFICE, Role.LEADER) and plan is not None and plan.status == plan.Status.DRAFT
+    can_publish = user.has_role(Role.OFFICE) and plan is not None and plan.status == plan.Status.APPROVED
+    candidates = Topic.objects.filter(year=year, status=S.ACCEPTED).select_related("town").order_by("town__code", "id")
+    entry_form = approve_form = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "add" and can_edit:
+                entry_form = PlanEntryForm(request.POST, topics=candidates)
+                if entry_form.is_valid():
+                    plan = plan or services.plan_get_or_create(year=year, by=user)
+                    services.plan_add_topic(plan=plan, by=user, **entry_form.cleaned_data)
+                    messages.success(request, _("The topic is in the plan."))
+                    return redirect("topics:plan-manage", year=year)
+            elif action == "approve" and can_approve:
+                approve_form = PlanApproveForm(request.POST, instance=plan)
+                if approve_form.is_valid():
+                    services.plan_approve(plan=plan, by=user, **approve_form.cleaned_data)
+                    messages.success(request, _("The plan is approved."))
+                    return redirect("topics:plan-manage", year=year)
+            elif action == "publish" and can_publish:
+                services.plan_publish(plan=plan, by=user)
+                messages.success(request, _("The plan is published."))
+                return redirect("topics:plan-manage", year=year)
+            else:
+                return render(request, "403.html", status=403)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return render(
+        request,
+        "topics/staff/plan.html",
+        {
+            "year": year,
+            "plan": plan,
+            "entries": selectors.plan_entries(plan, town=scope) if plan else [],
+            "entry_form": entry_form or (PlanEntryForm(topics=candidates) if can_edit else None),
+            "approve_form": approve_form or (PlanApproveForm(instance=plan) if can_approve else None),
+            "can_publish": can_publish,
+            "this_year": timezone.localdate().year,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*STAFF_ROLES)
+def plan_current(request):
+    return redirect("topics:plan-manage", year=timezone.localdate().year)
