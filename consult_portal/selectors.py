@@ -6,7 +6,7 @@ from django.utils import timezone
 from members.models import Member
 from outcomes.models import OutcomeItem
 from sessions.models import Meeting
-from topics.models import Topic
+from topics.models import ConsultationPlan, Topic
 
 OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
 
@@ -29,6 +29,15 @@ def published_outcomes(limit: int = 5):
         OutcomeItem.objects.filter(published_at__isnull=False)
         .select_related("unit", "meeting__platform__area")
         .order_by("-published_at")[:limit]
+    )
+
+
+def latest_published_plan_year() -> int | None:
+    return (
+        ConsultationPlan.objects.filter(status=ConsultationPlan.Status.PUBLISHED)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
     )
 
 

@@ -23,6 +23,7 @@ def home(request):
         {
             "meetings": selectors.upcoming_public_meetings(),
             "outcomes": selectors.published_outcomes(),
+            "plan_year": selectors.latest_published_plan_year(),
         },
     )
 

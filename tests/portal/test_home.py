@@ -43,3 +43,15 @@ def test_it_uses_the_same_number_of_queries_at_two_sizes(client, town_a, django_
     with django_assert_max_num_queries(50) as large:
         client.get("/")
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_it_links_the_published_plan_and_the_tracking_page(client, db):
+    from topics.models import ConsultationPlan
+
+    ConsultationPlan.objects.create(year=2026, status="draft")
+    html = client.get("/").content.decode()
+    assert "/topics/track/" in html and "/topics/plan/2026/" not in html
+    ConsultationPlan.objects.filter(year=2026).update(
+        status="published", approved_by="主席会议", approved_on="2026-02-01", published_at="2026-02-02T00:00:00Z"
+    )
+    assert "/topics/plan/2026/" in client.get("/").content.decode()
