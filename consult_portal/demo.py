@@ -12,6 +12,7 @@ to "now" are moved back to the dates of the story afterwards.
 Re-runnable: when the county already exists only the demo logins are refreshed.
 """
 
+import io
 import random
 import string
 from collections import defaultdict
@@ -21,10 +22,13 @@ from datetime import time as dtime
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
+from consult_portal.images import CleanImage, clean_image
 from consult_portal.models import Area, Committee, ResponsibleUnit, Role, Sector, User
 from members.models import READABLE_ALPHABET, Assignment, Member
 from outcomes import services as outcome_services
@@ -32,7 +36,7 @@ from outcomes.models import OutcomeItem, ProgressUpdate, SatisfactionResponse
 from sessions import services as meeting_services
 from sessions.models import Meeting, MeetingTransition, Participant, Platform, Research
 from topics import services as topic_services
-from topics.models import ConsultationPlan, PlanEntry, Topic, TopicEvent
+from topics.models import ConsultationPlan, PlanEntry, Topic, TopicEvent, TopicPhoto
 
 SEED = 20240910
 COUNTY_CODE = "511111"
@@ -710,6 +714,7 @@ class MeetingPlan:
 class DemoBuilder:
     def __init__(self):
         self.rng = random.Random(SEED)
+        self.photo_rng = random.Random(SEED + 1)  # its own stream: photos do not shift the rest of the data
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.year = self.today.year
@@ -1321,9 +1326,28 @@ class DemoBuilder:
         kwargs["consent"] = bool(kwargs["submitter_phone"])
         return kwargs, None
 
+    def photo(self) -> CleanImage:
+        """A simple street scene, put through the same checks as a resident's upload."""
+        rng = self.photo_rng
+        picture = Image.new("RGB", (640, 480), (rng.randint(150, 200), rng.randint(190, 230), 245))
+        draw = ImageDraw.Draw(picture)
+        draw.rectangle((0, 300, 640, 480), fill=(rng.randint(90, 130), rng.randint(110, 150), 80))
+        for _ in range(rng.randint(3, 6)):
+            left, width, height = rng.randint(0, 560), rng.randint(50, 140), rng.randint(80, 220)
+            shade = rng.randint(150, 230)
+            draw.rectangle((left, 300 - height, left + width, 300), fill=(shade, shade - 20, shade - 40))
+        draw.polygon([(260, 480), (380, 480), (330, 300), (310, 300)], fill=(90, 90, 95))
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=80)
+        return clean_image(SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg"))
+
     def run_topic(self, plan: TopicPlan, source: str, member: Member | None) -> None:
         kwargs, by = self.submit_kwargs(plan, source, member)
         topic = topic_services.topic_submit(**kwargs, by=by, notify=False)
+        if source == Topic.Source.RESIDENT and self.photo_rng.random() < 0.4:
+            for _ in range(self.photo_rng.randint(1, 3)):
+                photo = self.photo()
+                TopicPhoto.objects.create(topic=topic, image=photo.image, thumbnail=photo.thumbnail)
         plan.times.append(plan.created)
         for step in plan.steps:
             actor = self.office if step["action"] in ("accept", "plan") else self.actor_for(plan.town)

@@ -9,7 +9,9 @@ from topics.models import Topic
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_resident_suggests_tracks_and_learns_why_a_topic_was_declined(phone, desktop, office, town_a, village_a):
+def test_a_resident_suggests_tracks_and_learns_why_a_topic_was_declined(
+    phone, desktop, office, town_a, village_a, village_b
+):
     # The resident, on a phone, with no account.
     phone.goto("/")
     phone.get_by_role("link", name="我要出题").first.click()
@@ -17,6 +19,9 @@ def test_a_resident_suggests_tracks_and_learns_why_a_topic_was_declined(phone, d
     phone.locator("#id_description").fill("村口到学校的路灯坏了三个月,晚上孩子放学很不安全。")
     phone.locator("input[name=category][value=livelihood]").check()
     phone.locator("#id_town").select_option(label="甲镇")
+    # The village list follows the town: another town's villages cannot be chosen.
+    assert phone.locator("#id_village option", has_text="乙一村").is_disabled()
+    assert phone.locator("#id_village option", has_text="甲一村").is_enabled()
     phone.locator("#id_village").select_option(label="甲一村")
     phone.locator("#id_photos").set_input_files(
         files=[{"name": "road.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]

@@ -4,12 +4,13 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from consult_portal.models import Area, Role, User
 from members.models import Member
 from outcomes.models import OutcomeItem
 from sessions.models import Meeting, Platform
-from topics.models import ConsultationPlan, Topic
+from topics.models import ConsultationPlan, Topic, TopicPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,9 @@ def test_it_builds_the_demo_county(seeded):
     assert set(OutcomeItem.objects.values_list("status", flat=True)) == set(OutcomeItem.Status.values)
     assert Meeting.objects.filter(status=Meeting.Status.NOTICE_PUBLISHED).exists()
     assert Meeting.objects.filter(status=Meeting.Status.RECORDED).exists()
-    assert ConsultationPlan.objects.filter(status=ConsultationPlan.Status.PUBLISHED).exists()
+    this_year = timezone.localdate().year
+    assert ConsultationPlan.objects.filter(year=this_year, status=ConsultationPlan.Status.PUBLISHED).exists()
+    assert TopicPhoto.objects.filter(topic__source=Topic.Source.RESIDENT).exists()
 
 
 def test_it_is_re_runnable_without_duplicates(seeded):

@@ -17,7 +17,7 @@ def _post(client, data, **extra):
 
 def test_it_labels_every_input(client, town_a):
     html = client.get(URL).content.decode()
-    fields = re.findall(r'<(?:input|select|textarea)[^>]*>', html)
+    fields = re.findall(r"<(?:input|select|textarea)[^>]*>", html)
     ids = {re.search(r'\bid="([^"]+)"', f).group(1) for f in fields if 'type="hidden"' not in f and ' id="' in f}
     labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
     assert ids - labelled == set()
