@@ -14,4 +14,8 @@ app.conf.beat_schedule = {
         "task": "consult_portal.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    "send-meeting-reminders": {
+        "task": "sessions.tasks.send_meeting_reminders",
+        "schedule": 15 * 60.0,
+    },
 }

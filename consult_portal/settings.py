@@ -172,6 +172,11 @@ NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", d
 PORTAL_OFFICE_NAME = env.str("PORTAL_OFFICE_NAME", default="")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 
+# Consultations each town must hold in a year (the district's target), and the days before a meeting
+# on which invitees are reminded.
+MEETINGS_PER_TOWN_TARGET = env.int("MEETINGS_PER_TOWN_TARGET", default=2)
+MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", default=["3", "1"])]
+
 # Behind the reverse proxy, take the client address from the last X-Forwarded-For entry it appends.
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 # Public topic submissions accepted per address and hour (raise it for a load test, never switch it off).

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("", include("topics.urls")),
     path("", include("members.urls")),
+    path("", include("sessions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
