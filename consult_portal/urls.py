@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, workspace
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("staff/", views.staff_home, name="staff-home"),
     path("", include("topics.urls")),
-    path("", include("members.urls")),
+    path("members/", include(workspace.urls)),
     path("", include("sessions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

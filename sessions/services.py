@@ -5,7 +5,7 @@ accepted or planned topics as consulted ("不调研不协商": it needs a resear
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consult_portal import audit
+from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
 
-from .models import Meeting, MeetingTransition, Platform, RecordItem
+from .models import Meeting, MeetingTransition, Participant, Platform, RecordItem, Research
 
 M = Meeting.Status
 
@@ -53,9 +54,44 @@ def _label(status: str) -> str:
     return str(dict(Meeting.Status.choices).get(status, status))
 
 
+# Meetings that occupy their platform and their invitees.
+ACTIVE = (M.PLANNED, M.NOTICE_PUBLISHED, M.HELD, M.RECORDED)
+
+
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise ValidationError(_("A meeting must end after it starts."))
+
+
+def overlapping(*, starts_at: datetime, ends_at: datetime, exclude_pk: int | None = None):
+    meetings = Meeting.objects.filter(status__in=ACTIVE, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    return meetings.exclude(pk=exclude_pk) if exclude_pk else meetings
+
+
+def _check_platform_free(platform: Platform, starts_at: datetime, ends_at: datetime, exclude_pk=None) -> None:
+    clash = overlapping(starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk).filter(platform=platform).first()
+    if clash is not None:
+        local = timezone.localtime(clash.starts_at)
+        raise ValidationError(
+            _("%(platform)s is already booked for “%(title)s” at %(when)s. Choose another time or platform.")
+            % {"platform": platform.name, "title": clash.title, "when": local.strftime("%Y-%m-%d %H:%M")},
+            code="platform_booked",
+        )
+
+
+def members_booked_elsewhere(*, meeting: Meeting, members: Iterable[Member]) -> list[Member]:
+    """Invitees already expected at another meeting at an overlapping time: a warning, not a refusal."""
+    ids = [m.pk for m in members]
+    busy = (
+        Participant.objects.filter(
+            member_id__in=ids,
+            meeting__in=overlapping(starts_at=meeting.starts_at, ends_at=meeting.ends_at, exclude_pk=meeting.pk),
+        )
+        .exclude(response=Participant.Response.NO)
+        .values_list("member_id", flat=True)
+    )
+    busy = set(busy)
+    return [m for m in members if m.pk in busy]
 
 
 @transaction.atomic
@@ -80,6 +116,8 @@ def meeting_schedule(
     topics = list(topics)
     if any(t.status not in SCHEDULABLE_TOPIC_STATUSES for t in topics):
         raise ValidationError(_("Only accepted or planned topics can be put on a meeting."))
+    Platform.objects.select_for_update().filter(pk=platform.pk).first()  # serialise bookings of one platform
+    _check_platform_free(platform, starts_at, ends_at)
     meeting = Meeting.objects.create(
         title=title.strip(),
         platform=platform,
@@ -108,7 +146,8 @@ def _transition(
     notify: bool = True,
 ) -> Meeting:
     from_status = meeting.status
-    if to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
+    moving_only = to_status == from_status and to_status in RESCHEDULABLE and starts_at is not None
+    if not moving_only and to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
         names = {"from": _label(from_status), "to": _label(to_status)}
         raise ValidationError(_("A meeting cannot go from “%(from)s” to “%(to)s”.") % names)
     if to_status in (M.POSTPONED, M.CANCELLED) and not reason.strip():
@@ -124,6 +163,8 @@ def _transition(
         if new_start != meeting.starts_at:
             old_starts_at = meeting.starts_at
         meeting.starts_at, meeting.ends_at = new_start, new_end
+    if to_status in (M.PLANNED, M.NOTICE_PUBLISHED) and (old_starts_at or from_status == M.POSTPONED):
+        _check_platform_free(meeting.platform, meeting.starts_at, meeting.ends_at, exclude_pk=meeting.pk)
     if to_status == M.HELD:
         if meeting.starts_at > timezone.now():
             raise ValidationError(_("A meeting cannot be marked held before it starts."))
@@ -183,6 +224,15 @@ def meeting_transition(
 
 
 @transaction.atomic
+def meeting_reschedule(*, meeting: Meeting, starts_at: datetime, ends_at: datetime, by, reason: str = "") -> Meeting:
+    """Move a meeting to a new time, keeping its status; the history keeps the old time."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status not in RESCHEDULABLE:
+        raise ValidationError(_("Only a planned, published or postponed meeting can be moved."))
+    return _transition(meeting, meeting.status, by, reason, starts_at, ends_at)
+
+
+@transaction.atomic
 def meeting_record(
     *,
     meeting: Meeting,
@@ -208,3 +258,184 @@ def meeting_record(
     meeting.walk_in_count = walk_in_count
     RecordItem.objects.bulk_create([RecordItem(meeting=meeting, kind=kind, text=text.strip()) for kind, text in items])
     return _transition(meeting, M.RECORDED, by)
+
+
+# -- participants ------------------------------------------------------------------------------
+
+PARTICIPANT_FIELDS = ["meeting", "kind", "member", "name", "organisation", "invited", "response", "checked_in_at"]
+
+
+def _open_for_people(meeting: Meeting) -> None:
+    if meeting.status in (M.CANCELLED, M.RECORDED):
+        raise ValidationError(_("This meeting no longer takes invitations or attendance."))
+
+
+@transaction.atomic
+def participants_invite(
+    *, meeting: Meeting, by, members: Iterable[Member] = (), others: Iterable[tuple[str, str, str, str]] = ()
+) -> list[Participant]:
+    """Invite members (once each) and others given as (kind, name, organisation, phone)."""
+    _open_for_people(meeting)
+    invited = []
+    already = set(meeting.participants.filter(member__isnull=False).values_list("member_id", flat=True))
+    for member in members:
+        if member.pk in already:
+            continue
+        invited.append(Participant.objects.create(meeting=meeting, kind=Participant.Kind.MEMBER, member=member))
+    for kind, name, organisation, phone in others:
+        if kind == Participant.Kind.MEMBER or not name.strip():
+            raise ValidationError(_("Give the name and kind of each other participant."))
+        invited.append(
+            Participant.objects.create(
+                meeting=meeting, kind=kind, name=name.strip(), organisation=organisation.strip(), phone=phone.strip()
+            )
+        )
+    for participant in invited:
+        audit.record(
+            actor=by, action="participant_invite", obj=meeting, after=audit.snapshot(participant, PARTICIPANT_FIELDS)
+        )
+    return invited
+
+
+@transaction.atomic
+def participant_respond(*, participant: Participant, response: str, by) -> Participant:
+    """An invitee's yes or no; members answer from their workspace."""
+    if response not in (Participant.Response.YES, Participant.Response.NO):
+        raise ValidationError(_("Answer yes or no."))
+    participant = Participant.objects.select_for_update().select_related("meeting").get(pk=participant.pk)
+    if participant.meeting.status not in (M.PLANNED, M.NOTICE_PUBLISHED, M.POSTPONED):
+        raise ValidationError(_("This meeting no longer takes answers."))
+    before = audit.snapshot(participant, PARTICIPANT_FIELDS)
+    participant.response = response
+    participant.save(update_fields=["response"])
+    audit.record(
+        actor=by,
+        action="participant_respond",
+        obj=participant.meeting,
+        before=before,
+        after=audit.snapshot(participant, PARTICIPANT_FIELDS),
+    )
+    return participant
+
+
+CHECKIN_OPENS_BEFORE = timedelta(hours=2)
+CHECKIN_CLOSES_AFTER = timedelta(hours=2)
+
+
+def checkin_open(meeting: Meeting, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return (
+        meeting.status in (M.NOTICE_PUBLISHED, M.HELD)
+        and meeting.starts_at - CHECKIN_OPENS_BEFORE <= now <= meeting.ends_at + CHECKIN_CLOSES_AFTER
+    )
+
+
+@transaction.atomic
+def participant_check_in(
+    *, meeting: Meeting, member: Member | None = None, name: str = "", phone: str = "", kind: str = ""
+) -> Participant:
+    """Check in through the meeting's QR page: a member by their login, anyone else by name and phone.
+
+    Checking in twice keeps the first time. People who were not invited are added as they come.
+    """
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not checkin_open(meeting):
+        raise ValidationError(_("Check-in for this meeting is not open."), code="closed")
+    now = timezone.now()
+    if member is not None:
+        participant, _created = Participant.objects.get_or_create(
+            meeting=meeting, member=member, defaults={"kind": Participant.Kind.MEMBER, "invited": False}
+        )
+    else:
+        if not name.strip():
+            raise ValidationError(_("Give your name to check in."))
+        participant = (
+            Participant.objects.filter(meeting=meeting, member__isnull=True, name=name.strip(), phone=phone)
+            .order_by("pk")
+            .first()
+        )
+        if participant is None:
+            participant = Participant.objects.create(
+                meeting=meeting,
+                kind=kind or Participant.Kind.RESIDENT,
+                name=name.strip(),
+                phone=phone,
+                invited=False,
+                response=Participant.Response.YES,
+            )
+    if participant.checked_in_at is None:
+        participant.checked_in_at = now
+        participant.save(update_fields=["checked_in_at"])
+    return participant
+
+
+@transaction.atomic
+def attendance_mark(*, participant: Participant, present: bool, by) -> Participant:
+    """Staff mark who came, for those who did not scan the code."""
+    participant = Participant.objects.select_for_update().select_related("meeting").get(pk=participant.pk)
+    _open_for_people(participant.meeting)
+    before = audit.snapshot(participant, PARTICIPANT_FIELDS)
+    participant.checked_in_at = (participant.checked_in_at or timezone.now()) if present else None
+    participant.save(update_fields=["checked_in_at"])
+    audit.record(
+        actor=by,
+        action="attendance_mark",
+        obj=participant.meeting,
+        before=before,
+        after=audit.snapshot(participant, PARTICIPANT_FIELDS),
+    )
+    return participant
+
+
+# -- research ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def research_add(
+    *,
+    by,
+    date_: date,
+    kind: str,
+    findings: str,
+    meeting: Meeting | None = None,
+    topic: Topic | None = None,
+    participants: str = "",
+    members: Iterable[Member] = (),
+) -> Research:
+    """调研 before a consultation: a visit, forum or briefing, linked to the meeting or the topic."""
+    if meeting is None and topic is None:
+        raise ValidationError(_("Research belongs to a meeting or a topic."))
+    if not findings.strip():
+        raise ValidationError(_("Write down what the research found."))
+    research = Research.objects.create(
+        meeting=meeting,
+        topic=topic,
+        date=date_,
+        kind=kind,
+        participants=participants.strip(),
+        findings=findings.strip(),
+    )
+    research.members.set(members)
+    audit.record(
+        actor=by,
+        action="research_add",
+        obj=meeting or topic,
+        after=audit.snapshot(research, ["meeting", "topic", "date", "kind", "participants", "members", "findings"]),
+    )
+    return research
+
+
+@transaction.atomic
+def meeting_set_no_research_reason(*, meeting: Meeting, reason: str, by) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    before = audit.snapshot(meeting, AUDIT_FIELDS)
+    meeting.no_research_reason = reason.strip()
+    meeting.save(update_fields=["no_research_reason"])
+    audit.record(
+        actor=by,
+        action="meeting_no_research_reason",
+        obj=meeting,
+        before=before,
+        after=audit.snapshot(meeting, AUDIT_FIELDS),
+    )
+    return meeting

@@ -1,1 +1,229 @@
-urls = []
+"""Scheduling and running consultation meetings: office and liaison staff write, leaders read."""
+
+from urllib.parse import urlencode
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.models import Area
+
+from .. import selectors, services
+from ..forms import (
+    HeldForm,
+    InviteMembersForm,
+    MeetingForm,
+    MemberSearchForm,
+    OtherParticipantForm,
+    ReasonForm,
+    RecordForm,
+    RescheduleForm,
+    ResearchForm,
+)
+from ..models import Meeting, MeetingPhoto
+
+M = Meeting.Status
+
+
+class MeetingFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *M.choices])
+    form = forms.ChoiceField(label=gettext_lazy("Form"), required=False, choices=[("", "—"), *Meeting.Form.choices])
+    town = forms.ModelChoiceField(label=gettext_lazy("Town"), required=False, queryset=Area.objects.none())
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args, town_scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if town_scope is None:
+            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
+        else:
+            del self.fields["town"]
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+@role_required(*STAFF_ROLES)
+def meeting_list(request):
+    town = town_scope(request.user)
+    form = MeetingFilterForm(request.GET or None, town_scope=town)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.staff_meetings(town=town, filters=filters), 25).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "sessions/staff/meeting_list.html", {"form": form, "page": page, "query": query})
+
+
+@role_required(*WRITE_ROLES)
+def meeting_new(request):
+    town = town_scope(request.user)
+    form = MeetingForm(request.POST or None, town=town)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting is scheduled. Publish the notice when it is ready."))
+            return redirect("sessions:staff-meeting", pk=meeting.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "sessions/staff/meeting_new.html", {"form": form}, status=status)
+
+
+def _meeting(request, pk: int) -> Meeting:
+    try:
+        return selectors.meeting_for_staff(pk=pk, town=town_scope(request.user))
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+def _checkin_url(request, meeting: Meeting) -> str:
+    return request.build_absolute_uri(reverse("sessions:checkin", args=[meeting.checkin_token]))
+
+
+@role_required(*STAFF_ROLES)
+def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 200):
+    meeting = _meeting(request, pk)
+    bound = bound or {}
+    can_act = request.user.has_role(*WRITE_ROLES)
+    search = MemberSearchForm(request.GET or None)
+    allowed = services.ALLOWED_TRANSITIONS.get(meeting.status, ())
+    checkin_url = _checkin_url(request, meeting)
+    context = {
+        "meeting": meeting,
+        "can_act": can_act,
+        "allowed": allowed,
+        "search": search,
+        "found": search.members() if can_act else [],
+        "checkin_url": checkin_url,
+        "checkin_qr": segno.make(checkin_url, error="m").svg_inline(scale=4, border=2),
+        "participants_checked_in": sum(1 for p in meeting.participants.all() if p.checked_in_at),
+    }
+    if can_act:
+        context |= {
+            "reschedule_form": bound.get("reschedule") or RescheduleForm(prefix="reschedule"),
+            "postpone_form": bound.get("postpone") or ReasonForm(prefix="postpone"),
+            "cancel_form": bound.get("cancel") or ReasonForm(prefix="cancel"),
+            "held_form": bound.get("hold") or HeldForm(prefix="hold"),
+            "other_form": bound.get("invite-other") or OtherParticipantForm(prefix="other"),
+            "research_form": bound.get("research") or ResearchForm(prefix="research"),
+            "record_form": bound.get("record") or RecordForm(prefix="record"),
+            "action_errors": bound.get("errors", []),
+        }
+    return render(request, "sessions/staff/meeting_detail.html", context, status=status)
+
+
+def _fail(request, pk, name, form=None, error: ValidationError | None = None):
+    bound = {"errors": list(error.messages) if error else []}
+    if form is not None:
+        bound[name] = form
+    return meeting_detail(request, pk, bound=bound, status=400)
+
+
+@role_required(*WRITE_ROLES)
+@require_POST
+def meeting_action(request, pk: int, action: str):
+    meeting = _meeting(request, pk)
+    user = request.user
+    form = None
+    try:
+        if action == "publish":
+            services.meeting_transition(meeting=meeting, to_status=M.NOTICE_PUBLISHED, by=user)
+        elif action in ("postpone", "cancel"):
+            form = ReasonForm(request.POST, prefix=action)
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            to_status = M.POSTPONED if action == "postpone" else M.CANCELLED
+            services.meeting_transition(
+                meeting=meeting, to_status=to_status, by=user, reason=form.cleaned_data["reason"]
+            )
+        elif action == "reschedule":
+            form = RescheduleForm(request.POST, prefix="reschedule")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            services.meeting_reschedule(meeting=meeting, by=user, **form.cleaned_data)
+        elif action == "hold":
+            form = HeldForm(request.POST, prefix="hold")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            if form.cleaned_data["no_research_reason"]:
+                services.meeting_set_no_research_reason(
+                    meeting=meeting, reason=form.cleaned_data["no_research_reason"], by=user
+                )
+            services.meeting_transition(meeting=meeting, to_status=M.HELD, by=user)
+        elif action == "invite-members":
+            form = InviteMembersForm(request.POST)
+            if not form.is_valid():
+                return _fail(request, pk, action, None, ValidationError(_("Choose the members to invite.")))
+            members = list(form.cleaned_data["members"])
+            services.participants_invite(meeting=meeting, by=user, members=members)
+            busy = services.members_booked_elsewhere(meeting=meeting, members=members)
+            if busy:
+                names = "、".join(m.name for m in busy)
+                messages.warning(
+                    request, _("Already expected at another meeting at that time: %(names)s") % {"names": names}
+                )
+        elif action == "invite-other":
+            form = OtherParticipantForm(request.POST, prefix="other")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            data = form.cleaned_data
+            services.participants_invite(
+                meeting=meeting, by=user, others=[(data["kind"], data["name"], data["organisation"], data["phone"])]
+            )
+        elif action == "attendance":
+            participant = meeting.participants.filter(pk=request.POST.get("participant")).first()
+            if participant is None:
+                raise Http404
+            services.attendance_mark(participant=participant, present=request.POST.get("present") == "1", by=user)
+        elif action == "research":
+            form = ResearchForm(request.POST, prefix="research")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            data = form.cleaned_data
+            services.research_add(
+                by=user,
+                meeting=meeting,
+                date_=data["date"],
+                kind=data["kind"],
+                findings=data["findings"],
+                participants=data["participants"],
+            )
+        elif action == "record":
+            form = RecordForm(request.POST, request.FILES, prefix="record")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            data = form.cleaned_data
+            services.meeting_record(
+                meeting=meeting,
+                by=user,
+                summary=data["summary"],
+                answers=data["answers"],
+                attendance_count=data["attendance_count"],
+                walk_in_count=data["walk_in_count"],
+                items=form.items(),
+            )
+            for photo in data["photos"]:
+                MeetingPhoto.objects.create(meeting=meeting, image=photo.image)
+        else:
+            raise Http404
+    except ValidationError as error:
+        return _fail(request, pk, action, form, error)
+    messages.success(request, _("Saved."))
+    return redirect("sessions:staff-meeting", pk=pk)
+
+
+urls = [
+    path("staff/meetings/", meeting_list, name="staff-meetings"),
+    path("staff/meetings/new/", meeting_new, name="staff-meeting-new"),
+    path("staff/meetings/<int:pk>/", meeting_detail, name="staff-meeting"),
+    path("staff/meetings/<int:pk>/<slug:action>/", meeting_action, name="staff-meeting-action"),
+]

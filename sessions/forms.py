@@ -1,0 +1,229 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from consult_portal.models import Area, Sector
+from members.models import Member
+from topics.forms import MOBILE, MultiplePhotoField
+from topics.models import Topic
+
+from .models import Meeting, Participant, Platform, Research
+from .services import SCHEDULABLE_TOPIC_STATUSES
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _in_town(prefix: str, town) -> Q:
+    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
+
+
+def platforms_for(town):
+    platforms = Platform.objects.select_related("area").order_by("level", "name")
+    return platforms if town is None else platforms.filter(_in_town("area", town))
+
+
+class _Helper:
+    def _helper(self):
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        return helper
+
+
+class MeetingForm(_Helper, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=150)
+    platform = forms.ModelChoiceField(label=_("Platform"), queryset=Platform.objects.none())
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"), queryset=Topic.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    form = forms.ChoiceField(label=_("Form of consultation"), choices=Meeting.Form.choices)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME)
+    place = forms.CharField(
+        label=_("Place"), max_length=200, required=False, help_text=_("Empty: the platform's address")
+    )
+    host = forms.CharField(label=_("Host"), max_length=50, required=False)
+    organiser = forms.CharField(label=_("Organising unit"), max_length=100, required=False)
+    how_to_take_part = forms.CharField(
+        label=_("How to take part"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, town=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = platforms_for(town)
+        topics = (
+            Topic.objects.filter(status__in=SCHEDULABLE_TOPIC_STATUSES)
+            .select_related("town")
+            .order_by("-year", "title")
+        )
+        self.fields["topics"].queryset = topics if town is None else topics.filter(town=town)
+        self.helper = self._helper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("The meeting must end after it starts."))
+        return data
+
+
+class RescheduleForm(_Helper, forms.Form):
+    starts_at = forms.DateTimeField(label=_("New start"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("New end"), widget=DATETIME)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("The meeting must end after it starts."))
+        return data
+
+
+class ReasonForm(_Helper, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+
+class HeldForm(_Helper, forms.Form):
+    no_research_reason = forms.CharField(
+        label=_("Reason for holding without research"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when no research record exists: no research, no consultation."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+
+class MemberSearchForm(forms.Form):
+    """Who to invite: "whoever the matter touches" — members by sector, expertise and where they are sunk."""
+
+    sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.order_by("name"), required=False)
+    expertise = forms.CharField(label=_("Expertise"), max_length=50, required=False)
+    area = forms.ModelChoiceField(
+        label=_("Assigned to"), queryset=Area.objects.exclude(level=Area.Level.COUNTY).order_by("code"), required=False
+    )
+
+    def members(self):
+        members = Member.objects.filter(is_active=True).select_related("sector").order_by("name")
+        if not self.is_valid():
+            return members.none()
+        data = self.cleaned_data
+        if not any(data.values()):
+            return members.none()
+        if data["sector"]:
+            members = members.filter(sector=data["sector"])
+        if data["expertise"]:
+            members = members.filter(expertise__icontains=data["expertise"])
+        if data["area"]:
+            members = members.filter(_in_town("assignments__area", data["area"])).distinct()
+        return members[:50]
+
+
+class InviteMembersForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=Member.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
+    )
+
+
+class OtherParticipantForm(_Helper, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[c for c in Participant.Kind.choices if c[0] != Participant.Kind.MEMBER]
+    )
+    name = forms.CharField(label=_("Name"), max_length=50)
+    organisation = forms.CharField(label=_("Organisation"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+
+class ResearchForm(_Helper, forms.ModelForm):
+    class Meta:
+        model = Research
+        fields = ["date", "kind", "participants", "findings"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "participants": forms.Textarea(attrs={"rows": 2}),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["findings"].max_length = 5000
+        self.helper = self._helper()
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class RecordForm(_Helper, forms.Form):
+    summary = forms.CharField(label=_("Summary"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    suggestions = forms.CharField(
+        label=_("Suggestions raised"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One suggestion per line: each becomes an item that can be handed to a unit."),
+    )
+    consensus = forms.CharField(
+        label=_("Consensus reached"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One item per line."),
+    )
+    answers = forms.CharField(
+        label=_("Departments' answers on the spot"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attendance_count = forms.IntegerField(label=_("Attendance"), min_value=0, max_value=10000)
+    walk_in_count = forms.IntegerField(
+        label=_("Residents who came of their own accord"), min_value=0, max_value=10000, required=False
+    )
+    photos = MultiplePhotoField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+    def items(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        return [("suggestion", t) for t in _lines(data.get("suggestions", ""))] + [
+            ("consensus", t) for t in _lines(data.get("consensus", ""))
+        ]
+
+
+class CheckinForm(_Helper, forms.Form):
+    name = forms.CharField(label=_("Your name"), max_length=50)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
+        if phone and not MOBILE.match(phone):
+            raise ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."))
+        return phone

@@ -1,0 +1,52 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import Meeting, MeetingTransition, Participant, Research
+
+
+def in_town(town) -> Q:
+    """Meetings at a platform of the town or of one of its villages."""
+    return Q(platform__area=town) | Q(platform__area__parent=town)
+
+
+def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
+    meetings = Meeting.objects.select_related("platform__area").annotate(
+        topic_count=Count("topics", distinct=True),
+        participant_count=Count("participants", distinct=True),
+    )
+    if town is not None:
+        meetings = meetings.filter(in_town(town))
+    filters = filters or {}
+    if filters.get("status"):
+        meetings = meetings.filter(status=filters["status"])
+    if filters.get("form"):
+        meetings = meetings.filter(form=filters["form"])
+    if filters.get("town"):
+        meetings = meetings.filter(in_town(filters["town"]))
+    if filters.get("year"):
+        meetings = meetings.filter(starts_at__year=filters["year"])
+    if filters.get("q"):
+        meetings = meetings.filter(title__icontains=filters["q"])
+    return meetings.order_by("-starts_at", "-id")
+
+
+def meeting_for_staff(*, pk: int, town=None) -> Meeting:
+    meetings = Meeting.objects.select_related("platform__area__parent").prefetch_related(
+        "topics__town",
+        Prefetch("participants", queryset=Participant.objects.select_related("member__sector").order_by("kind", "pk")),
+        Prefetch("research", queryset=Research.objects.prefetch_related("members").order_by("-date", "-pk")),
+        Prefetch("transitions", queryset=MeetingTransition.objects.select_related("actor").order_by("at", "pk")),
+        "record_items",
+        "photos",
+    )
+    if town is not None:
+        meetings = meetings.filter(in_town(town))
+    return meetings.get(pk=pk)
+
+
+def invitations_for_member(member) -> QuerySet:
+    return (
+        Participant.objects.filter(member=member, invited=True)
+        .exclude(meeting__status__in=[Meeting.Status.CANCELLED])
+        .select_related("meeting__platform")
+        .order_by("meeting__starts_at")
+    )
