@@ -65,3 +65,12 @@ def test_it_uses_the_same_number_of_queries_at_two_sizes(client, office, town_a,
         assert client.get(URL).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
     assert Topic.objects.count() == 23
+
+
+def test_a_search_with_very_many_matches_stops_counting(client, office, town_a, monkeypatch):
+    monkeypatch.setattr("topics.views.staff.SEARCH_COUNT_CAP", 3)  # instead of 1000
+    TopicFactory.create_batch(5, town=town_a, title="路灯维修")
+    client.force_login(office)
+    html = client.get(URL, {"q": "路灯"}).content.decode()
+    assert 'data-count="3+"' in html
+    assert 'data-count="5"' in client.get(URL).content.decode()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
 from consult_portal.models import Area, Role
+from consult_portal.paging import CappedPaginator
 
 from .. import selectors, services
 from ..forms import (
@@ -31,6 +32,7 @@ from ..models import ConsultationPlan, Topic
 
 S = Topic.Status
 PAGE_SIZE = 25
+SEARCH_COUNT_CAP = 1000
 
 
 class TopicFilterForm(forms.Form):
@@ -73,7 +75,11 @@ def topic_list(request):
     topics = selectors.staff_topics(
         town=town, filters=filters, search=data.get("q", ""), sort=data.get("sort") or "new"
     )
-    page = Paginator(topics, PAGE_SIZE).get_page(request.GET.get("page"))
+    if data.get("q"):
+        paginator = CappedPaginator(topics, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+    else:
+        paginator = Paginator(topics, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "topics/staff/list.html", {"form": form, "page": page, "query": query, "town": town})
 
