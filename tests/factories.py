@@ -13,7 +13,10 @@ class AreaFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"地区{n}")
     code = factory.Sequence(lambda n: f"A{n:05d}")
-    level = Area.Level.VILLAGE
+    level = Area.Level.TOWN
+    parent = factory.LazyFunction(
+        lambda: Area.objects.get_or_create(code="C0", defaults={"name": "示范县", "level": Area.Level.COUNTY})[0]
+    )
 
 
 class SectorFactory(factory.django.DjangoModelFactory):

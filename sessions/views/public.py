@@ -1,1 +1,90 @@
-urls = []
+"""提前公布: the public notices of consultation meetings, their print layout and calendar exports. No account."""
+
+import segno
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from .. import ical
+from .. import selectors_public as selectors
+from ..models import Meeting
+
+PAGE_SIZE = 20
+
+
+def _town_from(request, towns):
+    """The town chosen in ?town=, or None for any town (an unknown value is ignored)."""
+    value = request.GET.get("town", "")
+    return next((town for town in towns if str(town.pk) == value), None)
+
+
+def _public_or_404(read, pk: int, **options) -> Meeting:
+    try:
+        return read(pk, **options)
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+def _notice_url(request, meeting: Meeting) -> str:
+    return request.build_absolute_uri(reverse("sessions:meeting", args=[meeting.pk]))
+
+
+def meeting_list(request):
+    towns = selectors.towns()
+    town = _town_from(request, towns)
+    page = Paginator(selectors.meeting_list(town=town), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({"town": town.pk}) if town else ""
+    return render(
+        request,
+        "sessions/public/meeting_list.html",
+        {"page": page, "towns": towns, "town": town, "query": query},
+    )
+
+
+def meeting_detail(request, pk: int):
+    meeting = _public_or_404(selectors.public_meeting, pk)
+    return render(request, "sessions/public/meeting_detail.html", {"meeting": meeting})
+
+
+def meeting_print(request, pk: int):
+    meeting = _public_or_404(selectors.public_meeting, pk, with_record=False)
+    url = _notice_url(request, meeting)
+    qr = segno.make(url, error="m").svg_inline(scale=6, border=2, title=url)
+    return render(request, "sessions/public/meeting_print.html", {"meeting": meeting, "notice_url": url, "qr": qr})
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=ical.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def meeting_ics(request, pk: int):
+    meeting = _public_or_404(selectors.meeting_for_calendar, pk)
+    body = ical.calendar(
+        [meeting], name=meeting.title, key=f"meeting-{meeting.pk}-calendar", url_for=lambda m: _notice_url(request, m)
+    )
+    return _ics_response(body, f"meeting-{meeting.pk}.ics")
+
+
+def meetings_feed(request):
+    town = _town_from(request, selectors.towns()) if request.GET.get("town") else None
+    name, key = _("Consultation meetings"), "meetings"
+    if town is not None:
+        name, key = f"{name} · {town.name}", f"meetings-town-{town.pk}"
+    meetings = selectors.calendar_feed(town=town)
+    body = ical.calendar(meetings, name=name, key=key, url_for=lambda m: _notice_url(request, m))
+    return _ics_response(body, "meetings.ics")
+
+
+# feed.ics comes before the <int:pk> routes; "<int:pk>.ics" and "<int:pk>/" cannot match the same path.
+urls = [
+    path("meetings/", meeting_list, name="meetings"),
+    path("meetings/feed.ics", meetings_feed, name="meetings-feed"),
+    path("meetings/<int:pk>/", meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/print/", meeting_print, name="meeting-print"),
+    path("meetings/<int:pk>.ics", meeting_ics, name="meeting-ics"),
+]

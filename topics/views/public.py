@@ -95,7 +95,10 @@ def track_detail(request, code: str):
         {
             "topic": topic,
             "history": selectors.public_history(topic),
-            "meetings": topic.meetings.exclude(status="planned").select_related("platform").order_by("starts_at"),
+            # Meetings whose notice is out; planned and cancelled ones are internal.
+            "meetings": topic.meetings.exclude(status__in=["planned", "cancelled"])
+            .select_related("platform")
+            .order_by("starts_at"),
         },
     )
 
