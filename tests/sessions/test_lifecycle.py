@@ -124,3 +124,39 @@ def test_research_is_recorded_against_the_meeting(client, liaison_a, platform_a,
     )
     research = meeting.research.get()
     assert (research.kind, research.findings) == ("forum", "夜间照明不足,老人出行不便")
+
+
+def _held(platform, **kwargs):
+    start = timezone.now() - timedelta(hours=3)
+    return MeetingFactory(
+        platform=platform, starts_at=start, ends_at=start + timedelta(hours=2), status="held", **kwargs
+    )
+
+
+def test_the_record_keeps_photos_checked_like_any_upload(client, office, platform_a):
+    from tests.topics.conftest import photo
+
+    meeting = _held(platform_a)
+    client.force_login(office)
+    data = {"record-summary": "达成共识", "record-attendance_count": "10", "record-walk_in_count": ""}
+    bad = client.post(
+        f"/staff/meetings/{meeting.pk}/record/", {**data, "record-photos": [photo("x.jpg", b"%PDF-1.4 not an image")]}
+    )
+    assert bad.status_code == 400 and "该文件不是照片" in bad.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == "held" and not meeting.photos.exists()
+    client.post(f"/staff/meetings/{meeting.pk}/record/", {**data, "record-photos": [photo()]})
+    meeting.refresh_from_db()
+    assert meeting.status == "recorded" and meeting.photos.count() == 1
+
+
+def test_the_record_needs_a_summary_and_attendance(client, office, platform_a):
+    meeting = _held(platform_a)
+    client.force_login(office)
+    response = client.post(
+        f"/staff/meetings/{meeting.pk}/record/", {"record-summary": "", "record-suggestions": "建议"}
+    )
+    assert response.status_code == 400
+    assert "建议" in response.content.decode()  # what was typed stays
+    meeting.refresh_from_db()
+    assert meeting.status == "held" and not meeting.record_items.exists()
