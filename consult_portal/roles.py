@@ -8,7 +8,15 @@ from .models import Role
 APPS = ("portal", "members", "topics", "consultations", "outcomes")
 LIAISON_WRITES = {
     "topics": ("topic", "topicevent", "topicphoto"),
-    "consultations": ("meeting", "meetingtransition", "participant", "research", "recorditem", "meetingphoto"),
+    "consultations": (
+        "platform",
+        "meeting",
+        "meetingtransition",
+        "participant",
+        "research",
+        "recorditem",
+        "meetingphoto",
+    ),
     "members": ("assignment",),
     "outcomes": ("outcomeitem",),
 }

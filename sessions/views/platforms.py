@@ -1,1 +1,181 @@
-urls = []
+"""The platform registry, its "五有" check, and the coverage of towns and villages; leaders read."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.models import Area
+
+from .. import selectors_platforms as selectors
+from .. import services_platforms as services
+from ..forms_platforms import PlatformForm
+from ..models import Platform
+
+PAGE_SIZE = 25
+
+
+class PlatformFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search by name"), required=False, max_length=100)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False, choices=[("", "—"), *Platform.Level.choices])
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Platform.Kind.choices])
+    town = forms.ModelChoiceField(label=gettext_lazy("Town or street"), required=False, queryset=Area.objects.none())
+
+    def __init__(self, *args, town_scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if town_scope is None:
+            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
+        else:
+            del self.fields["town"]
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].widget.attrs["class"] = "form-control form-control-sm"
+
+
+def _can_edit(user) -> bool:
+    return user.has_role(*WRITE_ROLES)
+
+
+@role_required(*STAFF_ROLES)
+def platform_list(request):
+    town = town_scope(request.user)
+    form = PlatformFilterForm(request.GET or None, town_scope=town)
+    data = form.cleaned_data if form.is_valid() else {}
+    platforms = selectors.staff_platforms(town=town, filters=data, search=data.get("q", ""))
+    page = Paginator(platforms, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(platform, selectors.five_haves(platform)) for platform in page.object_list]
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(
+        request,
+        "sessions/staff/platform_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "town": town,
+            "can_edit": _can_edit(request.user),
+        },
+    )
+
+
+def _platform(request, pk: int) -> Platform:
+    try:
+        return selectors.platform_for_staff(pk=pk, town=town_scope(request.user))
+    except Platform.DoesNotExist:
+        raise Http404 from None
+
+
+@role_required(*STAFF_ROLES)
+def platform_detail(request, pk: int):
+    platform = _platform(request, pk)
+    return render(
+        request,
+        "sessions/staff/platform_detail.html",
+        {
+            "platform": platform,
+            "five": selectors.five_haves(platform),
+            "meetings": selectors.recent_meetings(platform),
+            "can_edit": _can_edit(request.user),
+        },
+    )
+
+
+def _save(request, form: PlatformForm, platform: Platform | None):
+    """Write through the service; a refused write becomes form errors and the page is shown again."""
+    fields = {name: form.cleaned_data[name] for name in services.PLATFORM_FIELDS}
+    try:
+        if platform is None:
+            return services.platform_create(by=request.user, request=request, **fields)
+        return services.platform_update(platform=platform, by=request.user, request=request, **fields)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+def _form_page(request, form: PlatformForm, platform: Platform | None, saved_name: str = ""):
+    return render(
+        request,
+        "sessions/staff/platform_form.html",
+        {"form": form, "platform": platform, "saved_name": saved_name},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*WRITE_ROLES)
+def platform_new(request):
+    form = PlatformForm(request.POST or None, town=town_scope(request.user))
+    if request.method == "POST" and form.is_valid():
+        platform = _save(request, form, None)
+        if platform is not None:
+            messages.success(request, _("Platform saved."))
+            return redirect("sessions:platform-detail", pk=platform.pk)
+    return _form_page(request, form, None)
+
+
+@role_required(*WRITE_ROLES)
+def platform_edit(request, pk: int):
+    platform = _platform(request, pk)
+    saved_name = platform.name  # the form writes what was typed onto the instance
+    form = PlatformForm(request.POST or None, instance=platform, town=town_scope(request.user))
+    if request.method == "POST" and form.is_valid():
+        saved = _save(request, form, platform)
+        if saved is not None:
+            messages.success(request, _("Platform saved."))
+            return redirect("sessions:platform-detail", pk=saved.pk)
+    return _form_page(request, form, platform, saved_name)
+
+
+@role_required(*STAFF_ROLES)
+def coverage(request):
+    town = town_scope(request.user)
+    this_year = timezone.localdate().year
+    form = YearForm(request.GET if "year" in request.GET else None, initial={"year": this_year})
+    year = form.cleaned_data["year"] if form.is_valid() else this_year
+    target = settings.MEETINGS_PER_TOWN_TARGET
+    rows = list(selectors.coverage(year=year, town=town))
+    towns = [row for row in rows if row.level == Area.Level.TOWN]
+    for row in rows:
+        row.below_target = row.level == Area.Level.TOWN and row.meeting_count < target
+    return render(
+        request,
+        "sessions/staff/coverage.html",
+        {
+            "form": form,
+            "year": year,
+            "town": town,
+            "rows": rows,
+            "target": target,
+            "towns_below_target": sum(1 for row in towns if row.below_target),
+            "town_count": len(towns),
+            "total_meetings": sum(row.meeting_count for row in towns),
+            "total_platforms": sum(row.platform_count for row in towns),
+        },
+    )
+
+
+urls = [
+    path("staff/platforms/", platform_list, name="platforms"),
+    path("staff/platforms/new/", platform_new, name="platform-new"),
+    path("staff/platforms/<int:pk>/", platform_detail, name="platform-detail"),
+    path("staff/platforms/<int:pk>/edit/", platform_edit, name="platform-edit"),
+    path("staff/coverage/", coverage, name="coverage"),
+]

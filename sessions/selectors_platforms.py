@@ -1,0 +1,160 @@
+"""Reads for the platform registry, the "五有" check and the coverage of towns and villages."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult_portal.models import Area
+
+from .models import Meeting, Platform
+
+# Only a meeting that took place counts as an activity of its platform.
+COUNTED = (Meeting.Status.HELD, Meeting.Status.RECORDED)
+ACTIVITY_WINDOW = timedelta(days=365)
+RECENT_MEETINGS = 10
+
+FIVE_HAVES = (
+    ("organisation", "organisation_confirmed_on", _("Has an organisation")),
+    ("sign", "sign_confirmed_on", _("Has a sign")),
+    ("staff", "staff_confirmed_on", _("Has staff")),
+    ("rules", "rules_confirmed_on", _("Has rules")),
+)
+
+
+def in_town(town, prefix: str = "area") -> Q:
+    """A town's own area and its villages."""
+    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
+
+
+def _count(queryset: QuerySet):
+    """COUNT(*) of a correlated queryset as a scalar subquery."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+    return Coalesce(Subquery(counted[:1]), Value(0))
+
+
+def _latest_start(meetings: QuerySet):
+    """MAX(starts_at) of a correlated queryset as a scalar subquery, NULL when empty."""
+    latest = (
+        meetings.order_by()
+        .annotate(last=Func(F("starts_at"), function="MAX", output_field=DateTimeField()))
+        .values("last")
+    )
+    return Subquery(latest[:1])
+
+
+def _held(since: datetime, until: datetime) -> QuerySet:
+    return Meeting.objects.filter(status__in=COUNTED, starts_at__gte=since, starts_at__lt=until)
+
+
+def with_activity(platforms: QuerySet, now: datetime | None = None) -> QuerySet:
+    """Annotate each platform with its held meetings of the last 12 months: their count and the last start."""
+    now = now or timezone.now()
+    held = _held(now - ACTIVITY_WINDOW, now).filter(platform=OuterRef("pk"))
+    return platforms.annotate(
+        activity_count=_count(held),
+        last_activity_at=_latest_start(held),
+    )
+
+
+@dataclass(frozen=True)
+class FiveHaves:
+    """The "五有" standard: four confirmed items plus activities in the last 12 months."""
+
+    items: tuple[tuple[str, str, date | None], ...]  # (key, label, confirmed on)
+    activity_count: int
+    last_activity_at: datetime | None
+
+    @property
+    def has_activities(self) -> bool:
+        return self.activity_count > 0
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for _key, _label, confirmed in self.items if confirmed) + int(self.has_activities)
+
+    @property
+    def meets_all(self) -> bool:
+        return self.met_count == len(self.items) + 1
+
+
+def five_haves(platform: Platform) -> FiveHaves:
+    """The check for a platform from `with_activity`."""
+    return FiveHaves(
+        items=tuple((key, label, getattr(platform, field)) for key, field, label in FIVE_HAVES),
+        activity_count=platform.activity_count,
+        last_activity_at=platform.last_activity_at,
+    )
+
+
+def staff_platforms(*, town=None, filters: dict | None = None, search: str = "") -> QuerySet:
+    """The registry: scoped to a town and its villages for liaison staff, filtered and searched."""
+    platforms = Platform.objects.select_related("area", "area__parent", "sector")
+    if town is not None:
+        platforms = platforms.filter(in_town(town))
+    filters = filters or {}
+    for field in ("level", "kind"):
+        if filters.get(field):
+            platforms = platforms.filter(**{field: filters[field]})
+    if filters.get("town"):
+        platforms = platforms.filter(in_town(filters["town"]))
+    if search:
+        platforms = platforms.filter(name__icontains=search)
+    return with_activity(platforms).order_by("level", "area__code", "name", "pk")
+
+
+def platform_for_staff(*, pk: int, town=None) -> Platform:
+    """One platform with its activity; outside the user's town it does not exist for them."""
+    platforms = Platform.objects.select_related("area", "area__parent", "sector")
+    if town is not None:
+        platforms = platforms.filter(in_town(town))
+    return with_activity(platforms).get(pk=pk)
+
+
+def recent_meetings(platform: Platform, limit: int = RECENT_MEETINGS) -> list[Meeting]:
+    return list(platform.meetings.order_by("-starts_at", "-id")[:limit])
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The start of the year and of the next, in the portal's time zone."""
+    return (
+        timezone.make_aware(datetime(year, 1, 1)),
+        timezone.make_aware(datetime(year + 1, 1, 1)),
+    )
+
+
+def coverage(*, year: int, town=None) -> QuerySet:
+    """Every town followed by its villages, with platforms and consultations held in the year.
+
+    A town's figures include its villages'; a village has no children, so the same expressions give
+    a village its own. One query whatever the number of areas, platforms and meetings.
+    """
+    start, end = year_bounds(year)
+    areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE])
+    if town is not None:
+        areas = areas.filter(Q(pk=town.pk) | Q(parent=town))
+    here = in_town(OuterRef("pk"))
+    villages = Area.objects.filter(parent=OuterRef("pk"), level=Area.Level.VILLAGE)
+    return areas.annotate(
+        platform_count=_count(Platform.objects.filter(here)),
+        meeting_count=_count(_held(start, end).filter(in_town(OuterRef("pk"), "platform__area"))),
+        village_count=_count(villages),
+        villages_with_platform=_count(villages.filter(Exists(Platform.objects.filter(area=OuterRef("pk"))))),
+        town_code=Case(When(level=Area.Level.VILLAGE, then=F("parent__code")), default=F("code")),
+    ).order_by("town_code", "level", "code")
