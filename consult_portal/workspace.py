@@ -41,6 +41,7 @@ def me(request):
             "assignments": member_selectors.assignments(member),
             "topics": Topic.objects.filter(recommended_by=member).select_related("town").order_by("-created_at"),
             "invitations": [p for p in invitations if p.meeting.ends_at >= now],
+            "attended": meeting_selectors.attended_by_member(member)[:20],
             "answerable": (Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED, Meeting.Status.POSTPONED),
         },
     )

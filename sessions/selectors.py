@@ -50,3 +50,12 @@ def invitations_for_member(member) -> QuerySet:
         .select_related("meeting__platform")
         .order_by("meeting__starts_at")
     )
+
+
+def attended_by_member(member) -> QuerySet:
+    """The meetings a member checked in at: what their attendance record shows."""
+    return (
+        Participant.objects.filter(member=member, checked_in_at__isnull=False)
+        .select_related("meeting__platform")
+        .order_by("-meeting__starts_at")
+    )

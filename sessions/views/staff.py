@@ -179,6 +179,11 @@ def meeting_action(request, pk: int, action: str):
             services.participants_invite(
                 meeting=meeting, by=user, others=[(data["kind"], data["name"], data["organisation"], data["phone"])]
             )
+        elif action == "respond":
+            participant = meeting.participants.filter(pk=request.POST.get("participant")).first()
+            if participant is None:
+                raise Http404
+            services.participant_respond(participant=participant, response=request.POST.get("response"), by=user)
         elif action == "attendance":
             participant = meeting.participants.filter(pk=request.POST.get("participant")).first()
             if participant is None:

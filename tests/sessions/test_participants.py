@@ -127,3 +127,24 @@ def test_the_liaison_list_shows_their_town_only(client, liaison_a, platform_a, p
     client.force_login(liaison_a)
     html = client.get("/staff/meetings/").content.decode()
     assert "甲镇的会" in html and "乙镇的会" not in html
+
+
+def test_staff_record_the_answer_of_a_department(client, office, platform_a, soon):
+    meeting = MeetingFactory(platform=platform_a, starts_at=soon[0], ends_at=soon[1])
+    department = Participant.objects.create(meeting=meeting, kind="department", name="交通局", organisation="县交通局")
+    client.force_login(office)
+    client.post(f"/staff/meetings/{meeting.pk}/respond/", {"participant": department.pk, "response": "yes"})
+    department.refresh_from_db()
+    assert department.response == "yes"
+
+
+def test_attendance_feeds_the_members_record(client, member_user, member_person, platform_a):
+    start = timezone.now() - timedelta(minutes=10)
+    meeting = MeetingFactory(
+        platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2), title="已参加的会"
+    )
+    client.force_login(member_user)
+    assert "已参加的会" not in client.get("/members/me/").content.decode().split('id="my-attended"')[1]
+    client.post(f"/meetings/checkin/{meeting.checkin_token}/")
+    html = client.get("/members/me/").content.decode()
+    assert f'data-attended="{meeting.pk}"' in html
