@@ -119,6 +119,19 @@ def deliver(notification_id: int) -> bool:
     return True
 
 
+def cancel_pending(*, dedup_prefix: str) -> int:
+    """Cancel the messages under a dedup_key prefix that have not gone out: waiting, or failed with a retry to come.
+
+    The UPDATE is conditional like `_claim`'s, so each row is either claimed and sent or cancelled, never both.
+    """
+    if not dedup_prefix:
+        raise ValueError("cancel_pending needs a prefix.")
+    unsent = Q(status=Notification.Status.PENDING) | Q(status=Notification.Status.FAILED, next_attempt_at__isnull=False)
+    return Notification.objects.filter(unsent, dedup_key__startswith=dedup_prefix).update(
+        status=Notification.Status.CANCELLED, next_attempt_at=None
+    )
+
+
 def due_for_delivery():
     """Rows the sweeper should hand to a worker again."""
     now = timezone.now()

@@ -17,6 +17,7 @@ from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
 
+from . import reminders
 from .models import Meeting, MeetingTransition, Participant, Platform, RecordItem, Research
 
 M = Meeting.Status
@@ -173,6 +174,8 @@ def _transition(
     meeting.status = to_status
     meeting.status_reason = reason.strip()
     meeting.save()
+    # Drop unsent reminders computed for the old time or status; queue those due now, in this transaction.
+    reminders.remind_meeting(meeting.pk)
     MeetingTransition.objects.create(
         meeting=meeting,
         actor=by,

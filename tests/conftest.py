@@ -188,3 +188,20 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail("timed out waiting for the worker")
+
+
+def worker_mails(mail_dir) -> list[tuple[str, str]]:
+    """(recipient, subject) of each message the worker's file mail backend wrote.
+
+    The backend names its files by the second and appends to them, so one file can hold several
+    messages, each followed by a line of 79 dashes.
+    """
+    from email import message_from_bytes, policy
+
+    found = []
+    for path in sorted(mail_dir.iterdir()):
+        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if raw.strip():
+                message = message_from_bytes(raw, policy=policy.default)
+                found.append((str(message["To"]), str(message["Subject"])))
+    return found

@@ -5,7 +5,7 @@ import pytest
 from consult_portal import notifications
 from consult_portal.models import Notification
 from consult_portal.tasks import deliver_notification
-from tests.conftest import wait_for
+from tests.conftest import wait_for, worker_mails
 
 pytestmark = pytest.mark.worker
 
@@ -24,15 +24,13 @@ def test_a_real_worker_delivers_through_redis_once(celery_worker, office):
         body="sent by a real worker",
     )
     wait_for(lambda: _sent(notification.pk))
-    files = list(celery_worker["mail_dir"].iterdir())
-    assert len(files) == 1
-    assert office.email in files[0].read_text()
+    assert worker_mails(celery_worker["mail_dir"]) == [(office.email, "Worker delivery")]
 
     # The same task sent again, twice: the claim makes both no-ops.
     deliver_notification.delay(notification.pk)
     deliver_notification.delay(notification.pk)
     wait_for(lambda: celery_worker["log"].read_text().count("succeeded") >= 3)
     time.sleep(0.3)
-    assert len(list(celery_worker["mail_dir"].iterdir())) == 1
+    assert len(worker_mails(celery_worker["mail_dir"])) == 1
     notification.refresh_from_db()
     assert notification.attempts == 1
