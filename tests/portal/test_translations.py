@@ -26,3 +26,37 @@ def test_the_language_switch_turns_the_portal_to_english_and_back(client, db):
     assert "Let's talk it over" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
     assert "有事来协商" in client.get("/").content.decode()
+
+
+def _code_msgids() -> set[str]:
+    """Message ids of gettext calls with a literal argument, and of {% translate "…" %} tags."""
+    import ast
+    import re
+
+    root = Path(settings.BASE_DIR)
+    calls = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
+    found = set()
+    for app in ("consult_portal", "members", "topics", "sessions", "outcomes"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in calls
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.add(node.args[0].value)
+    tag = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
+    for path in (root / "templates").rglob("*.html"):
+        found.update(match.group(2) for match in tag.finditer(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_message_in_the_code_is_in_the_catalogue():
+    catalogue = {entry.msgid for entry in polib.pofile(str(PO))}
+    missing = sorted(_code_msgids() - catalogue)
+    assert missing == [], "run `make messages` and translate: " + ", ".join(missing[:20])
