@@ -60,6 +60,28 @@ def towns():
     return Area.objects.filter(level=Area.Level.TOWN).order_by("code")
 
 
+def check_village_in_town(form: forms.BaseForm, data: dict) -> None:
+    village, town = data.get("village"), data.get("town")
+    if village and town and village.parent_id != town.pk:
+        form.add_error("village", _("This village is not in the town you chose."))
+
+
+class PlaceModelForm(forms.ModelForm):
+    """A topic form with a town (limited to the user's own, for liaison staff) and a village of that town;
+    the village list follows the town choice (static/js/village-select.js)."""
+
+    def __init__(self, *args, town_scope=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["town"].queryset = towns() if town_scope is None else towns().filter(pk=town_scope.pk)
+        self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
+        self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
+
+    def clean(self):
+        data = super().clean()
+        check_village_in_town(self, data)
+        return data
+
+
 class SuggestTopicForm(forms.Form):
     """群众出题: the public form. Everything a resident types is kept when something is wrong."""
 
@@ -141,9 +163,7 @@ class SuggestTopicForm(forms.Form):
             raise ValidationError(_("The submission could not be accepted."), code="honeypot")
         if data.get("phone") and not data.get("consent"):
             self.add_error("consent", _("Tick this box to leave your phone number, or leave the number out."))
-        village, town = data.get("village"), data.get("town")
-        if village and town and village.parent_id != town.pk:
-            self.add_error("village", _("This village is not in the town you chose."))
+        check_village_in_town(self, data)
         return data
 
 
@@ -158,7 +178,7 @@ class TrackForm(forms.Form):
         return re.sub(r"[\s-]", "", self.cleaned_data["code"]).upper()
 
 
-class PartyTopicForm(forms.ModelForm):
+class PartyTopicForm(PlaceModelForm):
     """党政点题 entered by office staff."""
 
     class Meta:
@@ -179,26 +199,16 @@ class PartyTopicForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
         }
 
-    def __init__(self, *args, town_scope=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns() if town_scope is None else towns().filter(pk=town_scope.pk)
-        self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
-        self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
         self.fields["requesting_body"].required = True
         self.fields["requested_on"].required = True
         self.initial.setdefault("year", timezone.localdate().year)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save topic")))
 
-    def clean(self):
-        data = super().clean()
-        village, town = data.get("village"), data.get("town")
-        if village and town and village.parent_id != town.pk:
-            self.add_error("village", _("This village is not in the town you chose."))
-        return data
 
-
-class RecommendTopicForm(forms.ModelForm):
+class RecommendTopicForm(PlaceModelForm):
     """委员荐题 from the member's workspace."""
 
     class Meta:
@@ -212,19 +222,9 @@ class RecommendTopicForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns()
-        self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
-        self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
         self.fields["reasons"].required = True
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Recommend topic")))
-
-    def clean(self):
-        data = super().clean()
-        village, town = data.get("village"), data.get("town")
-        if village and town and village.parent_id != town.pk:
-            self.add_error("village", _("This village is not in the town you chose."))
-        return data
 
 
 class ReasonForm(forms.Form):

@@ -62,6 +62,22 @@ def _track_link(topic: Topic) -> str:
     return f"/topics/track/{topic.tracking_code}/"
 
 
+def _text_submitter(topic: Topic, *, kind: str, dedup_key: str, subject, body: str = "") -> None:
+    """Queue an SMS to the resident who left a phone, worded in the portal's language whatever the staff use."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = subject()
+    queue_notification(
+        channel=Notification.Channel.SMS,
+        kind=kind,
+        subject=text,
+        body=body,
+        address=topic.submitter_phone,
+        dedup_key=dedup_key,
+        obj=topic,
+        link=_track_link(topic),
+    )
+
+
 @transaction.atomic
 def topic_submit(
     *,
@@ -130,16 +146,11 @@ def topic_submit(
     if by is not None:
         audit.record(actor=by, action="topic_submit", obj=topic, after=audit.snapshot(topic, AUDIT_FIELDS))
     if notify and topic.submitter_phone:
-        with translation.override(settings.LANGUAGE_CODE):  # residents are texted in the portal's language
-            subject = _("Your topic has been received. Tracking code: %(code)s") % {"code": topic.tracking_code}
-        queue_notification(
-            channel=Notification.Channel.SMS,
+        _text_submitter(
+            topic,
             kind="topic_received",
-            subject=subject,
-            address=topic.submitter_phone,
             dedup_key=f"topic-received:{topic.pk}",
-            obj=topic,
-            link=_track_link(topic),
+            subject=lambda: _("Your topic has been received. Tracking code: %(code)s") % {"code": topic.tracking_code},
         )
     return topic
 
@@ -199,20 +210,15 @@ def topic_change_status(
         actor=by, action=f"topic_{action}", obj=topic, before=before, after=audit.snapshot(topic, AUDIT_FIELDS)
     )
     if notify and topic.submitter_phone:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Your topic %(code)s is now: %(status)s") % {
-                "code": topic.tracking_code,
-                "status": topic.get_status_display(),
-            }
-        queue_notification(
-            channel=Notification.Channel.SMS,
+        _text_submitter(
+            topic,
             kind="topic_status",
-            subject=subject,
-            body=public_note,
-            address=topic.submitter_phone,
             dedup_key=f"topic-status:{topic.pk}:{event.pk}",
-            obj=topic,
-            link=_track_link(topic),
+            subject=lambda: (
+                _("Your topic %(code)s is now: %(status)s")
+                % {"code": topic.tracking_code, "status": topic.get_status_display()}
+            ),
+            body=public_note,
         )
     return topic
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
 from .. import selectors_platforms as selectors
@@ -25,21 +26,11 @@ from ..models import Platform
 PAGE_SIZE = 25
 
 
-class PlatformFilterForm(forms.Form):
+class PlatformFilterForm(ListFilterForm):
     q = forms.CharField(label=gettext_lazy("Search by name"), required=False, max_length=100)
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False, choices=[("", "—"), *Platform.Level.choices])
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Platform.Kind.choices])
     town = forms.ModelChoiceField(label=gettext_lazy("Town or street"), required=False, queryset=Area.objects.none())
-
-    def __init__(self, *args, town_scope=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if town_scope is None:
-            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
-        else:
-            del self.fields["town"]
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
 class YearForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
 from .. import selectors, services
@@ -34,22 +35,12 @@ from ..models import Meeting, MeetingPhoto
 M = Meeting.Status
 
 
-class MeetingFilterForm(forms.Form):
+class MeetingFilterForm(ListFilterForm):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *M.choices])
     form = forms.ChoiceField(label=gettext_lazy("Form"), required=False, choices=[("", "—"), *Meeting.Form.choices])
     town = forms.ModelChoiceField(label=gettext_lazy("Town"), required=False, queryset=Area.objects.none())
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
-
-    def __init__(self, *args, town_scope=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if town_scope is None:
-            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
-        else:
-            del self.fields["town"]
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
 @role_required(*STAFF_ROLES)

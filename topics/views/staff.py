@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, Role
 from consult_portal.paging import CappedPaginator
 
@@ -35,7 +36,7 @@ PAGE_SIZE = 25
 SEARCH_COUNT_CAP = 1000
 
 
-class TopicFilterForm(forms.Form):
+class TopicFilterForm(ListFilterForm):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     source = forms.ChoiceField(label=gettext_lazy("Source"), required=False, choices=[("", "—"), *Topic.Source.choices])
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *S.choices])
@@ -54,16 +55,6 @@ class TopicFilterForm(forms.Form):
             ("status", gettext_lazy("Status")),
         ],
     )
-
-    def __init__(self, *args, town_scope=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if town_scope is None:
-            self.fields["town"].queryset = Area.objects.filter(level=Area.Level.TOWN).order_by("code")
-        else:
-            del self.fields["town"]
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
 @role_required(*STAFF_ROLES)
