@@ -3,6 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from members import urls as members_urls
+
 from . import views, workspace
 
 urlpatterns = [
@@ -15,7 +17,8 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("staff/", views.staff_home, name="staff-home"),
     path("", include("topics.urls")),
-    path("members/", include(workspace.urls)),
+    # One "members" namespace: the member's own workspace (here, above the apps) and the members app's pages.
+    path("", include(([*workspace.urlpatterns, *members_urls.urlpatterns], "members"))),
     path("", include("sessions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

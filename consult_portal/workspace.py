@@ -85,11 +85,8 @@ def recommend(request):
     return render(request, "members/recommend.html", {"form": form})
 
 
-urls = (
-    [
-        path("me/", me, name="me"),
-        path("me/recommend/", recommend, name="recommend"),
-        path("me/invitations/<int:pk>/answer/", answer_invitation, name="answer"),
-    ],
-    "members",
-)
+urlpatterns = [
+    path("members/me/", me, name="me"),
+    path("members/me/recommend/", recommend, name="recommend"),
+    path("members/me/invitations/<int:pk>/answer/", answer_invitation, name="answer"),
+]
