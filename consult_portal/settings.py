@@ -177,6 +177,9 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 MEETINGS_PER_TOWN_TARGET = env.int("MEETINGS_PER_TOWN_TARGET", default=2)
 MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", default=["3", "1"])]
 
+# Places (towns or villages) a member can be sunk into before the coverage view flags them as stretched.
+MEMBER_MAX_PLACES = env.int("MEMBER_MAX_PLACES", default=3)
+
 # Behind the reverse proxy, take the client address from the last X-Forwarded-For entry it appends.
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 # Public topic submissions accepted per address and hour (raise it for a load test, never switch it off).

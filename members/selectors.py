@@ -1,3 +1,9 @@
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from consult_portal.models import Area
+
 from .models import Assignment, Member
 
 
@@ -7,3 +13,62 @@ def member_for_user(user) -> Member | None:
 
 def assignments(member: Member):
     return Assignment.objects.filter(member=member).select_related("area__parent").order_by("-starts_on")
+
+
+def current(prefix: str = "") -> Q:
+    """Assignments running today (through `prefix`, e.g. "assignments__")."""
+    today = timezone.localdate()
+    return Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
+
+
+def in_town(town, prefix: str = "area") -> Q:
+    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
+
+
+def registry(*, town=None, filters: dict | None = None) -> QuerySet:
+    """The staff member list; liaison staff see the members sunk into their town or its villages."""
+    members = Member.objects.select_related("sector", "committee").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(current()).select_related("area__parent").order_by("area__code"),
+            to_attr="current_assignments",
+        )
+    )
+    filters = filters or {}
+    for place in (town, filters.get("town")):
+        if place is not None:
+            sunk = Assignment.objects.filter(current(), in_town(place)).values("member_id")
+            members = members.filter(pk__in=sunk)
+    for field in ("level", "sector", "committee"):
+        if filters.get(field):
+            members = members.filter(**{field: filters[field]})
+    if filters.get("q"):
+        members = members.filter(Q(name__icontains=filters["q"]) | Q(expertise__icontains=filters["q"]))
+    return members.order_by("name", "pk")
+
+
+def coverage(*, town=None) -> dict:
+    """Towns and villages against the members sunk there now; villages with nobody, members with no place,
+    and members stretched over more than MEMBER_MAX_PLACES places. Three queries whatever the size."""
+    areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE]).select_related("parent")
+    running = Assignment.objects.filter(current(), member__is_active=True).select_related("member")
+    members = Member.objects.filter(is_active=True)
+    if town is not None:
+        areas = areas.filter(Q(pk=town.pk) | Q(parent=town))
+        running = running.filter(in_town(town))
+    by_area: dict[int, list[Member]] = {}
+    for assignment in running.order_by("member__name", "pk"):
+        by_area.setdefault(assignment.area_id, []).append(assignment.member)
+    rows = [{"area": area, "members": by_area.get(area.pk, [])} for area in areas.order_by("code")]
+    places = members.annotate(places=Count("assignments", filter=current("assignments__"), distinct=True))
+    stretched = places.filter(places__gt=settings.MEMBER_MAX_PLACES)
+    if town is not None:
+        stretched = stretched.filter(pk__in=running.values("member_id"))
+    return {
+        "rows": rows,
+        "villages_without": sum(1 for r in rows if r["area"].level == Area.Level.VILLAGE and not r["members"]),
+        # Members with no place are the county office's business; a town's staff see their own town.
+        "unassigned": list(places.filter(places=0).order_by("name")) if town is None else [],
+        "stretched": list(stretched.order_by("-places", "name")),
+        "max_places": settings.MEMBER_MAX_PLACES,
+    }

@@ -1,1 +1,118 @@
-urls = []
+"""The member registry, sinking assignments and their coverage, for office and liaison staff."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+
+from .. import selectors, services
+from ..forms import AssignForm, BulkAssignForm, MemberFilterForm
+from ..models import Member
+
+
+@role_required(*STAFF_ROLES)
+def member_list(request):
+    town = town_scope(request.user)
+    form = MemberFilterForm(request.GET or None, town_scope=town)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.registry(town=town, filters=filters), 50).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    can_assign = request.user.has_role(*WRITE_ROLES)
+    return render(
+        request,
+        "members/staff/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "assign_form": BulkAssignForm(town=town, prefix="bulk") if can_assign else None,
+        },
+    )
+
+
+@role_required(*WRITE_ROLES)
+@require_POST
+def bulk_assign(request):
+    town = town_scope(request.user)
+    form = BulkAssignForm(request.POST, town=town, prefix="bulk")
+    form.fields["members"].queryset = selectors.registry(town=town).filter(is_active=True)  # only those they see
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.assignments_create(
+                members=data["members"],
+                area=data["area"],
+                role=data["role"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(count)d members sunk into %(place)s.") % {"count": len(created), "place": data["area"]}
+            )
+    else:
+        errors = [
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(e)}"
+            for name, e in form.errors.items()
+        ]
+        messages.error(request, _("Nothing was assigned: %(errors)s") % {"errors": "; ".join(errors)})
+    return redirect("members:list")
+
+
+def _member(request, pk: int) -> Member:
+    town = town_scope(request.user)
+    members = selectors.registry(town=town)
+    member = members.filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+@role_required(*STAFF_ROLES)
+def member_detail(request, pk: int):
+    member = _member(request, pk)
+    town = town_scope(request.user)
+    form = None
+    if request.user.has_role(*WRITE_ROLES):
+        form = AssignForm(request.POST or None, town=town)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.assignments_create(members=[member], by=request.user, **data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("members:detail", pk=pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "members/staff/detail.html",
+        {"member": member, "assignments": selectors.assignments(member), "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*STAFF_ROLES)
+def coverage(request):
+    return render(request, "members/staff/coverage.html", selectors.coverage(town=town_scope(request.user)))
+
+
+urls = [
+    path("staff/members/", member_list, name="list"),
+    path("staff/members/assign/", bulk_assign, name="bulk-assign"),
+    path("staff/members/coverage/", coverage, name="coverage"),
+    path("staff/members/<int:pk>/", member_detail, name="detail"),
+]

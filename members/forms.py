@@ -1,0 +1,49 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult_portal.forms import ListFilterForm
+from consult_portal.models import Area, Committee, Sector
+
+from .models import Assignment, Member
+
+
+class MemberFilterForm(ListFilterForm):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=[("", "—"), *Member.Level.choices])
+    sector = forms.ModelChoiceField(label=_("Sector"), required=False, queryset=Sector.objects.order_by("name"))
+    committee = forms.ModelChoiceField(
+        label=_("Special committee"), required=False, queryset=Committee.objects.order_by("name")
+    )
+    town = forms.ModelChoiceField(label=_("Sunk into town"), required=False, queryset=Area.objects.none())
+
+
+def places(town=None):
+    areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE]).order_by("code")
+    return areas if town is None else areas.filter(pk=town.pk) | areas.filter(parent=town)
+
+
+class AssignForm(forms.Form):
+    """Sink one member, or the members ticked in the list, into a town or village."""
+
+    area = forms.ModelChoiceField(label=_("Town or village"), queryset=Area.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
+    starts_on = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, town=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = places(town)
+        self.initial.setdefault("starts_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The assignment must end after it starts."))
+        return data
+
+
+class BulkAssignForm(AssignForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=Member.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
+    )
