@@ -1,1 +1,160 @@
-urls = []
+"""Office staff import members from an Excel sheet (preview, then confirm) and export the member list."""
+
+import secrets
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consult_portal import audit
+from consult_portal.access import role_required
+from consult_portal.models import Role
+
+from .. import excel, services_import
+from ..models import Assignment, Member
+
+SESSION_PREFIX = "member_import:"
+LEVEL_LABELS = {value: label for label, value in services_import.LEVELS.items() if not label.isascii()}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        help_text=gettext_lazy("At most 5 MB and 5,000 rows."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + excel.XLSX_CONTENT_TYPE}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Choose an Excel workbook (.xlsx)."), code="extension")
+        if upload.size > excel.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."), code="size")
+        try:
+            self.rows = excel.read_rows(upload)
+        except excel.SheetError as error:
+            raise forms.ValidationError(str(error), code="sheet") from error
+        if not self.rows:
+            raise forms.ValidationError(_("The sheet has no data rows."), code="empty")
+        return upload
+
+
+@require_GET
+@role_required(Role.OFFICE)
+def import_template(request):
+    response = HttpResponse(excel.template_workbook(), content_type=excel.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="member-import-template.xlsx"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.OFFICE)
+def import_upload(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        results = services_import.check_rows(form.rows)
+        good = [result["data"] for result in results if result["action"] != "error"]
+        token = ""
+        if good:
+            token = secrets.token_urlsafe(16)
+            # Only one pending import per session: a new upload replaces the previous preview.
+            stale = [key for key in request.session.keys() if key.startswith(SESSION_PREFIX)]  # noqa: SIM118
+            for key in stale:
+                del request.session[key]
+            request.session[SESSION_PREFIX + token] = good
+        counts = {action: sum(r["action"] == action for r in results) for action in ("create", "update", "error")}
+        return render(
+            request,
+            "members/staff/import_preview.html",
+            {"results": results, "token": token, "counts": counts, "file_name": form.cleaned_data["file"].name},
+        )
+    return render(request, "members/staff/import.html", {"form": form})
+
+
+@require_POST
+@role_required(Role.OFFICE)
+def import_confirm(request):
+    token = request.POST.get("token", "")
+    rows = request.session.pop(SESSION_PREFIX + token, None) if token else None
+    if rows is None:
+        messages.warning(request, _("This import has already been applied or has expired; upload the sheet again."))
+        return redirect("members:import")
+    counts = services_import.apply_import(rows=rows, by=request.user)
+    messages.success(
+        request,
+        _(
+            "Import done: %(created)d members created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(assignments)d assignments added."
+        )
+        % counts,
+    )
+    return redirect("members:import")
+
+
+def _filtered_members(params):
+    members = Member.objects.select_related("sector", "committee").prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("area__parent").order_by("starts_on", "id"),
+        )
+    )
+    if params.get("level") in Member.Level.values:
+        members = members.filter(level=params["level"])
+    if params.get("sector", "").isdigit():
+        members = members.filter(sector_id=params["sector"])
+    if params.get("committee", "").isdigit():
+        members = members.filter(committee_id=params["committee"])
+    if q := params.get("q", "").strip():
+        members = members.filter(Q(name__icontains=q) | Q(phone__icontains=q) | Q(expertise__icontains=q))
+    return members.order_by("name", "id")
+
+
+def _export_row(member):
+    assignments = list(member.assignments.all())
+    town = village = ""
+    if assignments:
+        area = assignments[-1].area
+        if area.level == area.Level.VILLAGE:
+            town, village = area.parent.name, area.name
+        else:
+            town = area.name
+    return [
+        member.name,
+        LEVEL_LABELS.get(member.level, member.level),
+        member.sector.name,
+        member.committee.name if member.committee else "",
+        member.phone,
+        town,
+        village,
+        member.duty_code,
+        "、".join(
+            f"{a.area.parent.name}{a.area.name}" if a.area.level == a.area.Level.VILLAGE else a.area.name
+            for a in assignments
+        ),
+    ]
+
+
+@require_GET
+@role_required(Role.OFFICE, Role.LEADER)
+def export(request):
+    members = _filtered_members(request.GET)
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    count = excel.write_workbook(file, (_export_row(member) for member in members.iterator(chunk_size=1000)))
+    audit.record(actor=request.user, action="member_export", obj=None, after={"rows": count}, request=request)
+    file.seek(0)
+    return FileResponse(file, as_attachment=True, filename="members.xlsx", content_type=excel.XLSX_CONTENT_TYPE)
+
+
+urls = [
+    path("staff/members/import/template.xlsx", import_template, name="import-template"),
+    path("staff/members/import/", import_upload, name="import"),
+    path("staff/members/import/confirm/", import_confirm, name="import-confirm"),
+    path("staff/members/export.xlsx", export, name="export"),
+]
