@@ -182,3 +182,9 @@ def test_it_returns_404_for_the_card_of_an_inactive_member(client, office, membe
     Member.objects.filter(pk=member.pk).update(is_active=False)
     client.force_login(office)
     assert client.get(_print_url(member)).status_code == 404
+
+
+def test_a_member_reaches_their_public_page_from_the_workspace(client, member_user):
+    client.force_login(member_user)
+    code = member_user.member.duty_code
+    assert f'href="/members/code/{code}/"' in client.get("/members/me/").content.decode()
