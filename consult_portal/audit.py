@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
 from .models import AuditEntry
@@ -19,7 +20,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
             data[key] = value.pk
         elif isinstance(value, list | tuple | set):
             data[key] = [v.pk if isinstance(v, models.Model) else v for v in value]
-        elif hasattr(value, "name") and hasattr(value, "url"):  # files
+        elif isinstance(value, FieldFile):
             data[key] = value.name or ""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 

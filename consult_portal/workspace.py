@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors as member_selectors
+from outcomes.models import OutcomeItem
 from sessions import selectors as meeting_selectors
 from sessions import services as meeting_services
 from sessions.models import Meeting, Participant
@@ -42,6 +43,7 @@ def me(request):
             "topics": Topic.objects.filter(recommended_by=member).select_related("town").order_by("-created_at"),
             "invitations": [p for p in invitations if p.meeting.ends_at >= now],
             "attended": meeting_selectors.attended_by_member(member)[:20],
+            "supervised": OutcomeItem.objects.filter(supervisors=member).select_related("unit").order_by("deadline"),
             "answerable": (Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED, Meeting.Status.POSTPONED),
         },
     )

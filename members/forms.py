@@ -47,3 +47,39 @@ class BulkAssignForm(AssignForm):
     members = forms.ModelMultipleChoiceField(
         label=_("Members"), queryset=Member.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
     )
+
+
+class MemberForm(forms.ModelForm):
+    """A member's registry entry; the photo is checked and resized like every upload."""
+
+    photo_upload = forms.FileField(
+        label=_("Photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
+    )
+
+    class Meta:
+        model = Member
+        fields = ["name", "level", "sector", "committee", "expertise", "phone", "term_start", "term_end", "is_active"]
+        widgets = {
+            "term_start": forms.DateInput(attrs={"type": "date"}),
+            "term_end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_phone(self):
+        from topics.forms import MOBILE
+
+        phone = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
+        if phone and not MOBILE.match(phone):
+            raise forms.ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."))
+        return phone
+
+    def clean_photo_upload(self):
+        from consult_portal.images import clean_image
+
+        upload = self.cleaned_data.get("photo_upload")
+        return clean_image(upload) if upload else None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("term_start") and data.get("term_end") and data["term_end"] < data["term_start"]:
+            self.add_error("term_end", _("The term must end after it starts."))
+        return data

@@ -51,3 +51,24 @@ def assignment_end(*, assignment: Assignment, ends_on: date, by) -> Assignment:
         actor=by, action="assignment_end", obj=assignment, before=before, after=audit.snapshot(assignment, FIELDS)
     )
     return assignment
+
+
+MEMBER_FIELDS = ["name", "level", "sector", "committee", "expertise", "term_start", "term_end", "is_active", "photo"]
+
+
+@transaction.atomic
+def member_save(*, member: Member, by, photo=None) -> Member:
+    """Create or update a registry entry (already validated by its form); `photo` is a cleaned image
+    whose thumbnail, at most 400 px, becomes the member's photo. Phone numbers stay out of the audit log."""
+    before = audit.snapshot(Member.objects.get(pk=member.pk), MEMBER_FIELDS) if member.pk else None
+    if photo is not None:
+        member.photo.save("member.jpg", photo.thumbnail, save=False)
+    member.save()
+    audit.record(
+        actor=by,
+        action="member_update" if before else "member_create",
+        obj=member,
+        before=before,
+        after=audit.snapshot(member, MEMBER_FIELDS),
+    )
+    return member

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.models import Role
 
 from .. import selectors, services
-from ..forms import AssignForm, BulkAssignForm, MemberFilterForm
+from ..forms import AssignForm, BulkAssignForm, MemberFilterForm, MemberForm
 from ..models import Member
 
 
@@ -110,7 +111,25 @@ def coverage(request):
     return render(request, "members/staff/coverage.html", selectors.coverage(town=town_scope(request.user)))
 
 
+@role_required(Role.OFFICE)
+def member_edit(request, pk: int | None = None):
+    member = Member.objects.filter(pk=pk).first() if pk else Member()
+    if member is None:
+        raise Http404
+    form = MemberForm(request.POST or None, request.FILES or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        member = services.member_save(
+            member=form.save(commit=False), photo=form.cleaned_data["photo_upload"], by=request.user
+        )
+        messages.success(request, _("Saved."))
+        return redirect("members:detail", pk=member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "members/staff/edit.html", {"form": form, "member": member}, status=status)
+
+
 urls = [
+    path("staff/members/new/", member_edit, name="new"),
+    path("staff/members/<int:pk>/edit/", member_edit, name="edit"),
     path("staff/members/", member_list, name="list"),
     path("staff/members/assign/", bulk_assign, name="bulk-assign"),
     path("staff/members/coverage/", coverage, name="coverage"),
