@@ -34,7 +34,7 @@ from members.models import READABLE_ALPHABET, Assignment, Member
 from outcomes import services as outcome_services
 from outcomes.models import OutcomeItem, ProgressUpdate, SatisfactionResponse
 from sessions import services as meeting_services
-from sessions.models import Meeting, MeetingTransition, Participant, Platform, Research
+from sessions.models import Meeting, MeetingTransition, Participant, Platform, RecordItem, Research
 from topics import services as topic_services
 from topics.models import ConsultationPlan, PlanEntry, Topic, TopicEvent, TopicPhoto
 
@@ -1047,7 +1047,22 @@ class DemoBuilder:
                     ),
                     answers=f"{meeting.topics[0].subject.unit}负责人现场回应了群众关切，表示将按协商意见抓紧研究落实。",
                 )
+                self.credit_proposers(meeting.obj)
                 meeting.times.append(when)
+
+    def credit_proposers(self, meeting: Meeting) -> None:
+        """Say which attending member raised each suggestion, for the performance record."""
+        present = list(
+            meeting.participants.filter(member__isnull=False, checked_in_at__isnull=False)
+            .order_by("pk")
+            .values_list("member_id", flat=True)
+        )
+        if not present:
+            return
+        items = list(meeting.record_items.filter(kind="suggestion").order_by("pk"))
+        for item in items:
+            item.proposer_id = self.photo_rng.choice(present)  # a side stream: the rest of the data stays as it was
+        RecordItem.objects.bulk_update(items, ["proposer"])
 
     def record_items(self, meeting: MeetingPlan) -> list[tuple[str, str]]:
         rng = self.rng

@@ -18,6 +18,7 @@ from topics import services as topic_services
 from topics.forms import RecommendTopicForm
 from topics.models import Topic
 
+from . import performance
 from .access import role_required
 from .models import Role
 
@@ -33,7 +34,7 @@ def _member(request):
 def me(request):
     member = _member(request)
     invitations = list(meeting_selectors.invitations_for_member(member))
-    now = timezone.now()
+    now = timezone.localtime()
     return render(
         request,
         "members/me.html",
@@ -43,6 +44,8 @@ def me(request):
             "topics": Topic.objects.filter(recommended_by=member).select_related("town").order_by("-created_at"),
             "invitations": [p for p in invitations if p.meeting.ends_at >= now],
             "attended": meeting_selectors.attended_by_member(member)[:20],
+            "record": performance.member_record(member=member, year=now.year),
+            "record_year": now.year,
             "supervised": OutcomeItem.objects.filter(supervisors=member).select_related("unit").order_by("deadline"),
             "answerable": (Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED, Meeting.Status.POSTPONED),
         },

@@ -101,3 +101,25 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.member} → {self.area}"
+
+
+class PerformanceWeights(models.Model):
+    """履职量化考核: points per recorded activity, one row that office staff change."""
+
+    meeting_attended = models.PositiveSmallIntegerField(_("points per meeting attended"), default=3)
+    research = models.PositiveSmallIntegerField(_("points per research taken part in"), default=2)
+    topic_recommended = models.PositiveSmallIntegerField(_("points per topic recommended"), default=1)
+    topic_accepted = models.PositiveSmallIntegerField(_("points per recommended topic accepted"), default=3)
+    suggestion_adopted = models.PositiveSmallIntegerField(_("points per suggestion adopted"), default=5)
+
+    class Meta:
+        verbose_name = _("performance weights")
+        verbose_name_plural = _("performance weights")
+        constraints = [models.CheckConstraint(name="performance_weights_single_row", condition=Q(pk=1))]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "PerformanceWeights":
+        return cls.objects.get_or_create(pk=1)[0]

@@ -220,6 +220,15 @@ class RecordItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="record_items")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     text = models.TextField(_("text"))
+    proposer = models.ForeignKey(
+        Member,
+        verbose_name=_("raised by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="record_items",
+        help_text=_("The member who raised it, for the performance record."),
+    )
 
     class Meta:
         verbose_name = _("record item")

@@ -1,0 +1,124 @@
+"""The performance record (履职量化考核): the yearly ranking, the weights office staff set, the .xlsx export."""
+
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from members.models import PerformanceWeights
+
+from . import audit
+from .access import STAFF_ROLES, role_required, town_scope
+from .models import Role
+from .performance import ACTIVITIES, ranking
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class WeightsForm(forms.ModelForm):
+    class Meta:
+        model = PerformanceWeights
+        fields = [weight for _name, weight in ACTIVITIES]
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@role_required(*STAFF_ROLES)
+def performance(request):
+    year = _year(request)
+    weights = PerformanceWeights.current()
+    form = None
+    if request.user.has_role(Role.OFFICE):
+        form = WeightsForm(request.POST or None, instance=weights)
+        if request.method == "POST" and form.is_valid():
+            with transaction.atomic():
+                before = audit.snapshot(PerformanceWeights.current())
+                weights = form.save()
+                audit.record(
+                    actor=request.user,
+                    action="performance_weights",
+                    obj=weights,
+                    before=before,
+                    after=audit.snapshot(weights),
+                )
+            messages.success(request, _("Saved."))
+            return redirect(f"{request.path}?year={year}")
+    elif request.method == "POST":
+        return render(request, "403.html", status=403)
+    members = ranking(year=year, town=town_scope(request.user), weights=weights)
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/staff/performance.html",
+        {
+            "year": year,
+            "page": page,
+            "query": f"year={year}",
+            "form": form,
+            "weights": weights,
+            "rank_offset": page.start_index() - 1 if page.object_list else 0,
+            "can_export": request.user.has_role(Role.OFFICE, Role.LEADER),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+def performance_export(request):
+    year = _year(request)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(str(year))
+    sheet.append(
+        [
+            _("Rank"),
+            _("Name"),
+            _("Sector"),
+            _("Meetings attended"),
+            _("Research"),
+            _("Topics recommended"),
+            _("Topics accepted"),
+            _("Suggestions adopted"),
+            _("Points"),
+        ]
+    )
+    rows = 0
+    for rank, member in enumerate(ranking(year=year).iterator(chunk_size=500), start=1):
+        sheet.append(
+            [
+                rank,
+                member.name,
+                member.sector.name,
+                member.attended,
+                member.researched,
+                member.recommended,
+                member.accepted,
+                member.adopted,
+                member.points,
+            ]
+        )
+        rows += 1
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the response is sent
+    book.save(out)
+    out.seek(0)
+    audit.record(actor=request.user, action="performance_export", after={"year": year, "rows": rows}, request=request)
+    return FileResponse(out, as_attachment=True, filename=f"performance-{year}.xlsx", content_type=XLSX)
+
+
+urlpatterns = [
+    path("staff/members/performance/", performance, name="performance"),
+    path("staff/members/performance.xlsx", performance_export, name="performance-export"),
+]
