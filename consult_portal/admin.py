@@ -22,9 +22,15 @@ class AreaAdmin(AuditedModelAdmin):
     list_select_related = ("parent",)
 
 
-@admin.register(Sector, Committee)
+@admin.register(Sector)
 class NamedAdmin(AuditedModelAdmin):
     search_fields = ("name",)
+
+
+@admin.register(Committee)
+class CommitteeAdmin(AuditedModelAdmin):
+    search_fields = ("name",)
+    filter_horizontal = ("stations",)
 
 
 @admin.register(ResponsibleUnit)

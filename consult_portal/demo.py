@@ -1312,10 +1312,21 @@ class DemoBuilder:
 
     # -- all of it ----------------------------------------------------------------------------------
 
+    def link_committees(self) -> None:
+        """Each special committee links one or two liaison stations and, in turn, the member studios."""
+        towns = sorted(self.towns, key=lambda town: town.code)
+        studios = list(Platform.objects.filter(kind=Platform.Kind.STUDIO).order_by("name"))
+        for index, committee in enumerate(self.committees):
+            committee.stations.set(towns[index * 2 % len(towns) : index * 2 % len(towns) + 1 + index % 2])
+        for index, studio in enumerate(studios):
+            studio.committee = self.committees[index % len(self.committees)]
+        Platform.objects.bulk_update(studios, ["committee"])
+
     def build(self) -> None:
         self.build_areas()
         self.build_reference()
         self.build_platforms()
+        self.link_committees()
         self.build_members()
         self.build_logins()
         self.build_plans()

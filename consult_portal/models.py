@@ -64,9 +64,16 @@ class Sector(models.Model):
 
 
 class Committee(models.Model):
-    """专委会"""
+    """专委会: each links one or two liaison stations (towns); its studios link back from the platforms."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
+    stations = models.ManyToManyField(
+        Area,
+        verbose_name=_("liaison stations"),
+        blank=True,
+        related_name="committees",
+        limit_choices_to={"level": "town"},
+    )
 
     class Meta:
         verbose_name = _("special committee")

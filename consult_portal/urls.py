@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from members import urls as members_urls
 
-from . import performance_views, views, workspace
+from . import committees, performance_views, views, workspace
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,7 +18,20 @@ urlpatterns = [
     path("staff/", views.staff_home, name="staff-home"),
     path("", include("topics.urls")),
     # One "members" namespace: the member's own workspace (here, above the apps) and the members app's pages.
-    path("", include(([*workspace.urlpatterns, *performance_views.urlpatterns, *members_urls.urlpatterns], "members"))),
+    path(
+        "",
+        include(
+            (
+                [
+                    *workspace.urlpatterns,
+                    *performance_views.urlpatterns,
+                    *committees.urlpatterns,
+                    *members_urls.urlpatterns,
+                ],
+                "members",
+            )
+        ),
+    ),
     path("", include("sessions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -49,7 +49,7 @@ class PlatformForm(forms.ModelForm):
             self.fields[name].widget.attrs["max"] = today
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset(_("Platform"), "name", "level", "kind", "area", "sector", "host_unit"),
+            Fieldset(_("Platform"), "name", "level", "kind", "area", "sector", "committee", "host_unit"),
             Fieldset(_("Contact"), "contact_name", "contact_phone", "address"),
             Fieldset(
                 _("“Five haves” confirmed on"),

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.models import Area, Sector
+from consult_portal.models import Area, Committee, Sector
 from members.models import Member
 from topics.models import Topic
 
@@ -31,6 +31,15 @@ class Platform(models.Model):
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="platforms")
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), null=True, blank=True, on_delete=models.PROTECT, related_name="studios"
+    )
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("special committee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="studios",
+        help_text=_("For a member studio linked to a special committee."),
     )
     host_unit = models.CharField(_("host unit"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)

@@ -15,6 +15,7 @@ PLATFORM_FIELDS = [
     "kind",
     "area",
     "sector",
+    "committee",
     "host_unit",
     "contact_name",
     "contact_phone",

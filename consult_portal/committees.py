@@ -1,0 +1,97 @@
+"""Special committees' duties (专委会): at least 2 consultations a year at their liaison stations or studios,
+research at least once a month, a full inspection every half year — checked against what is recorded."""
+
+from datetime import date
+
+from django.db.models.functions import TruncMonth
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from sessions.models import Meeting, Participant, Research
+
+from .access import STAFF_ROLES, role_required
+from .models import Committee
+
+CONSULTATIONS_A_YEAR = 2
+
+
+def _due(year: int, today: date) -> tuple[int, int]:
+    """Months and half years that have begun in `year`, as of today."""
+    if year < today.year:
+        return 12, 2
+    if year > today.year:
+        return 0, 0
+    return today.month, 1 if today.month <= 6 else 2
+
+
+def duties(*, year: int, today: date | None = None) -> list[dict]:
+    """One row per committee, from four queries whatever the number of committees and records."""
+    today = today or timezone.localdate()
+    months_due, halves_due = _due(year, today)
+    committees = list(Committee.objects.prefetch_related("stations", "studios").order_by("name"))
+    held = Meeting.objects.filter(status__in=[Meeting.Status.HELD, Meeting.Status.RECORDED], starts_at__year=year)
+    # (meeting, its platform's area and town, platform, committee of a member who checked in)
+    attended = (
+        Participant.objects.filter(meeting__in=held, checked_in_at__isnull=False, member__committee__isnull=False)
+        .values_list(
+            "meeting_id",
+            "meeting__platform_id",
+            "meeting__platform__area_id",
+            "meeting__platform__area__parent_id",
+            "member__committee_id",
+        )
+        .distinct()
+    )
+    research = (
+        Research.objects.filter(date__year=year, members__committee__isnull=False)
+        .annotate(month=TruncMonth("date"))
+        .values_list("members__committee_id", "month", "kind")
+        .distinct()
+    )
+    rows = []
+    for committee in committees:
+        stations = {s.pk for s in committee.stations.all()}
+        studios = {s.pk for s in committee.studios.all()}
+        consultations = {
+            meeting
+            for meeting, platform, area, town, member_committee in attended
+            if member_committee == committee.pk and (platform in studios or area in stations or town in stations)
+        }
+        months = {month for c, month, _kind in research if c == committee.pk}
+        halves = {
+            1 if month.month <= 6 else 2 for c, month, kind in research if c == committee.pk and kind == "inspection"
+        }
+        rows.append(
+            {
+                "committee": committee,
+                "stations": committee.stations.all(),
+                "studios": committee.studios.all(),
+                "links_ok": 1 <= len(stations) <= 2 and len(studios) <= 2,
+                "consultations": len(consultations),
+                "consultations_short": len(consultations) < CONSULTATIONS_A_YEAR,
+                "research_months": len(months),
+                "months_due": months_due,
+                "research_short": len(months) < months_due,
+                "inspections": len(halves),
+                "halves_due": halves_due,
+                "inspection_short": len(halves) < halves_due,
+            }
+        )
+    return rows
+
+
+@role_required(*STAFF_ROLES)
+def committee_duties(request):
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = timezone.localdate().year
+    return render(
+        request,
+        "members/staff/committees.html",
+        {"year": year, "rows": duties(year=year), "target": CONSULTATIONS_A_YEAR},
+    )
+
+
+urlpatterns = [path("staff/members/committees/", committee_duties, name="committees")]
