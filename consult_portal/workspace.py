@@ -44,6 +44,7 @@ def me(request):
             "topics": Topic.objects.filter(recommended_by=member).select_related("town").order_by("-created_at"),
             "invitations": [p for p in invitations if p.meeting.ends_at >= now],
             "attended": meeting_selectors.attended_by_member(member)[:20],
+            "research": meeting_selectors.research_by_member(member)[:20],
             "record": performance.member_record(member=member, year=now.year),
             "record_year": now.year,
             "supervised": OutcomeItem.objects.filter(supervisors=member).select_related("unit").order_by("deadline"),

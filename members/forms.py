@@ -58,11 +58,39 @@ class MemberForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = ["name", "level", "sector", "committee", "expertise", "phone", "term_start", "term_end", "is_active"]
+        fields = [
+            "name",
+            "level",
+            "sector",
+            "committee",
+            "expertise",
+            "phone",
+            "term_start",
+            "term_end",
+            "is_active",
+            "user",
+        ]
         widgets = {
             "term_start": forms.DateInput(attrs={"type": "date"}),
             "term_end": forms.DateInput(attrs={"type": "date"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+        from django.db.models import Q
+
+        from consult_portal.models import Role
+
+        super().__init__(*args, **kwargs)
+        # A login of the member role, not yet linked to another member.
+        logins = get_user_model().objects.filter(groups__name=Role.MEMBER, is_active=True)
+        logins = (
+            logins.filter(Q(member__isnull=True) | Q(member=self.instance.pk))
+            if self.instance.pk
+            else logins.filter(member__isnull=True)
+        )
+        self.fields["user"].queryset = logins.order_by("username")
+        self.fields["user"].label_from_instance = lambda user: f"{user.username} {user.get_full_name()}".strip()
 
     def clean_phone(self):
         from topics.forms import MOBILE

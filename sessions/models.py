@@ -41,6 +41,13 @@ class Platform(models.Model):
         related_name="studios",
         help_text=_("For a member studio linked to a special committee."),
     )
+    studio_members = models.ManyToManyField(
+        Member,
+        verbose_name=_("studio members"),
+        blank=True,
+        related_name="studios",
+        help_text=_("For a member studio: the members who work in it."),
+    )
     host_unit = models.CharField(_("host unit"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)

@@ -59,3 +59,7 @@ def attended_by_member(member) -> QuerySet:
         .select_related("meeting__platform")
         .order_by("-meeting__starts_at")
     )
+
+
+def research_by_member(member) -> QuerySet:
+    return Research.objects.filter(members=member).select_related("meeting", "topic").order_by("-date", "-pk")

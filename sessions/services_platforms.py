@@ -93,3 +93,18 @@ def platform_update(*, platform: Platform, by, request=None, **fields) -> Platfo
     platform.save()
     audit.record(actor=by, action="platform_update", obj=platform, before=before, after=after, request=request)
     return platform
+
+
+@transaction.atomic
+def studio_member_set(*, platform: Platform, member, present: bool, by) -> None:
+    """A member joins or leaves a member studio (委员工作室)."""
+    if present:
+        platform.studio_members.add(member)
+    else:
+        platform.studio_members.remove(member)
+    audit.record(
+        actor=by,
+        action="studio_member_add" if present else "studio_member_remove",
+        obj=platform,
+        after={"member": member.pk},
+    )

@@ -13,10 +13,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
+from members.models import Member
 
 from .. import selectors_platforms as selectors
 from .. import services_platforms as services
@@ -68,6 +70,21 @@ def platform_list(request):
     )
 
 
+@role_required(*WRITE_ROLES)
+@require_POST
+def studio_members(request, pk: int):
+    """Add a member to a studio, or take one out."""
+    platform = _platform(request, pk)
+    member = Member.objects.filter(pk=request.POST.get("member"), is_active=True).first()
+    if platform.kind != Platform.Kind.STUDIO or member is None:
+        raise Http404
+    services.studio_member_set(
+        platform=platform, member=member, present=request.POST.get("action") == "add", by=request.user
+    )
+    messages.success(request, _("Saved."))
+    return redirect("sessions:platform-detail", pk=pk)
+
+
 def _platform(request, pk: int) -> Platform:
     try:
         return selectors.platform_for_staff(pk=pk, town=town_scope(request.user))
@@ -86,6 +103,12 @@ def platform_detail(request, pk: int):
             "five": selectors.five_haves(platform),
             "meetings": selectors.recent_meetings(platform),
             "can_edit": _can_edit(request.user),
+            "studio_members": platform.studio_members.select_related("sector").order_by("name")
+            if platform.kind == Platform.Kind.STUDIO
+            else None,
+            "member_choices": Member.objects.filter(is_active=True).exclude(studios=platform).order_by("name")
+            if platform.kind == Platform.Kind.STUDIO and _can_edit(request.user)
+            else None,
         },
     )
 
@@ -168,5 +191,6 @@ urls = [
     path("staff/platforms/new/", platform_new, name="platform-new"),
     path("staff/platforms/<int:pk>/", platform_detail, name="platform-detail"),
     path("staff/platforms/<int:pk>/edit/", platform_edit, name="platform-edit"),
+    path("staff/platforms/<int:pk>/members/", studio_members, name="studio-members"),
     path("staff/coverage/", coverage, name="coverage"),
 ]

@@ -80,3 +80,28 @@ def test_a_member_sees_the_outcome_items_they_supervise(client, member_user, tow
     html = client.get("/members/me/").content.decode()
     assert f'data-supervised="{item.pk}"' in html and "修复村口路灯" in html
     assert "别人的督办事项" not in html and other.pk
+
+
+def test_office_staff_link_a_member_to_a_member_login(client, office, sector):
+    from tests.factories import UserFactory
+
+    login = UserFactory(username="sun", role="member")
+    UserFactory(username="staffer", role="office")  # not a member login: not offered
+    client.force_login(office)
+    form = client.get("/staff/members/new/").context["form"]
+    assert list(form.fields["user"].queryset) == [login]
+    client.post("/staff/members/new/", _data(sector, user=login.pk))
+    assert Member.objects.get(name="孙老师").user == login
+
+
+def test_a_member_sees_the_research_they_took_part_in(client, member_user, town_a):
+    from datetime import date
+
+    from sessions.models import Research
+    from tests.factories import PlatformFactory
+
+    meeting = MeetingFactory(platform=PlatformFactory(area=town_a))
+    research = Research.objects.create(meeting=meeting, date=date(2026, 3, 1), kind="visit", findings="走访")
+    research.members.add(member_user.member)
+    client.force_login(member_user)
+    assert f'data-research="{research.pk}"' in client.get("/members/me/").content.decode()

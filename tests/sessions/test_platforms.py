@@ -352,3 +352,33 @@ def test_it_lets_liaison_staff_edit_a_platform_of_their_town(client, liaison_a, 
     assert response.status_code == 302
     room_a.refresh_from_db()
     assert room_a.name == "甲镇协商议事厅"
+
+
+def test_members_join_and_leave_a_studio(client, office, town_a):
+    from consult_portal.models import AuditEntry
+    from tests.factories import MemberFactory, PlatformFactory
+
+    studio = PlatformFactory(name="法律界委员工作室", kind="studio", area=town_a, level="town")
+    lawyer = MemberFactory(name="王律师")
+    client.force_login(office)
+    client.post(f"/staff/platforms/{studio.pk}/members/", {"member": lawyer.pk, "action": "add"})
+    assert list(studio.studio_members.all()) == [lawyer]
+    assert "法律界委员工作室" in client.get(f"/staff/members/{lawyer.pk}/").content.decode()
+    client.post(f"/staff/platforms/{studio.pk}/members/", {"member": lawyer.pk, "action": "remove"})
+    assert not studio.studio_members.exists()
+    assert AuditEntry.objects.filter(action="studio_member_add", actor=office).exists()
+
+
+def test_only_studios_take_members_and_leaders_cannot_change_them(client, office, leader, town_a):
+    from tests.factories import MemberFactory, PlatformFactory
+
+    room = PlatformFactory(kind="room", area=town_a, level="town")
+    member = MemberFactory()
+    client.force_login(office)
+    assert (
+        client.post(f"/staff/platforms/{room.pk}/members/", {"member": member.pk, "action": "add"}).status_code == 404
+    )
+    client.force_login(leader)
+    assert (
+        client.post(f"/staff/platforms/{room.pk}/members/", {"member": member.pk, "action": "add"}).status_code == 403
+    )
