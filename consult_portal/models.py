@@ -49,6 +49,14 @@ class Area(models.Model):
         return None
 
 
+def in_town(town, path: str = "area") -> Q:
+    """Rows whose area, reached through `path`, is `town` or one of its villages; with an empty path,
+    the areas themselves (the town and its villages). `town` may be an OuterRef."""
+    if not path:
+        return Q(pk=town.pk) | Q(parent=town)
+    return Q(**{path: town}) | Q(**{f"{path}__parent": town})
+
+
 class Sector(models.Model):
     """界别"""
 

@@ -7,8 +7,8 @@ members or activities, and counts never multiply each other as joins would.
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from consult_portal.models import in_town
 from members.models import Member, PerformanceWeights
-from members.selectors import in_town
 from outcomes.models import OutcomeItem
 from sessions.models import Participant, Research
 from topics.models import Topic

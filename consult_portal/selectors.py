@@ -8,12 +8,9 @@ from outcomes.models import OutcomeItem
 from sessions.models import Meeting
 from topics.models import ConsultationPlan, Topic
 
+from .models import in_town
+
 OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
-
-
-def _in_town(prefix: str, town) -> Q:
-    """Objects at a town or one of its villages, through the area field at `prefix`."""
-    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
 
 
 def upcoming_public_meetings(limit: int = 5):
@@ -51,9 +48,9 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
     members = Member.objects.filter(is_active=True)
     if town is not None:
         topics = topics.filter(town=town)
-        meetings = meetings.filter(_in_town("platform__area", town))
-        outcomes = outcomes.filter(Q(topic__town=town) | _in_town("meeting__platform__area", town))
-        members = members.filter(_in_town("assignments__area", town))
+        meetings = meetings.filter(in_town(town, "platform__area"))
+        outcomes = outcomes.filter(Q(topic__town=town) | in_town(town, "meeting__platform__area"))
+        members = members.filter(in_town(town, "assignments__area"))
     counts = topics.aggregate(
         topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING])),
         topics_this_year=Count("pk", filter=Q(year=year)),

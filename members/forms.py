@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import ListFilterForm
-from consult_portal.models import Area, Committee, Sector
+from consult_portal.models import Area, Committee, Sector, in_town
 
 from .models import Assignment, Member
 
@@ -20,7 +20,7 @@ class MemberFilterForm(ListFilterForm):
 
 def places(town=None):
     areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE]).order_by("code")
-    return areas if town is None else areas.filter(pk=town.pk) | areas.filter(parent=town)
+    return areas if town is None else areas.filter(in_town(town, ""))
 
 
 class AssignForm(forms.Form):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from consult_portal.models import Area
+from consult_portal.models import Area, in_town
 
 from .models import Assignment, Member
 
@@ -19,10 +19,6 @@ def current(prefix: str = "") -> Q:
     """Assignments running today (through `prefix`, e.g. "assignments__")."""
     today = timezone.localdate()
     return Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
-
-
-def in_town(town, prefix: str = "area") -> Q:
-    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
 
 
 def registry(*, town=None, filters: dict | None = None) -> QuerySet:
@@ -54,7 +50,7 @@ def coverage(*, town=None) -> dict:
     running = Assignment.objects.filter(current(), member__is_active=True).select_related("member")
     members = Member.objects.filter(is_active=True)
     if town is not None:
-        areas = areas.filter(Q(pk=town.pk) | Q(parent=town))
+        areas = areas.filter(in_town(town, ""))
         running = running.filter(in_town(town))
     by_area: dict[int, list[Member]] = {}
     for assignment in running.order_by("member__name", "pk"):

@@ -1,10 +1,9 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.models import Area, Sector
+from consult_portal.models import Area, Sector, in_town
 from members.models import Member
 from topics.forms import MOBILE, MultiplePhotoField
 from topics.models import Topic
@@ -15,13 +14,9 @@ from .services import SCHEDULABLE_TOPIC_STATUSES
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _in_town(prefix: str, town) -> Q:
-    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
-
-
 def platforms_for(town):
     platforms = Platform.objects.select_related("area").order_by("level", "name")
-    return platforms if town is None else platforms.filter(_in_town("area", town))
+    return platforms if town is None else platforms.filter(in_town(town))
 
 
 class _Helper:
@@ -127,7 +122,7 @@ class MemberSearchForm(forms.Form):
         if data["expertise"]:
             members = members.filter(expertise__icontains=data["expertise"])
         if data["area"]:
-            members = members.filter(_in_town("assignments__area", data["area"])).distinct()
+            members = members.filter(in_town(data["area"], "assignments__area")).distinct()
         return members[:50]
 
 

@@ -1,12 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.models import Area
+from consult_portal.models import Area, in_town
 
 from .models import Platform
 from .services_platforms import CONFIRMED_ON, PLATFORM_FIELDS, rule_errors
@@ -17,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 def areas_for(town):
     """The areas a user may put a platform in: all of them, or a town and its villages."""
     areas = Area.objects.select_related("parent").order_by("code")
-    return areas if town is None else areas.filter(Q(pk=town.pk) | Q(parent=town))
+    return areas if town is None else areas.filter(in_town(town, ""))
 
 
 def area_label(area: Area) -> str:

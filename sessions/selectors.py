@@ -1,11 +1,8 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+
+from consult_portal.models import in_town
 
 from .models import Meeting, MeetingTransition, Participant, Research
-
-
-def in_town(town) -> Q:
-    """Meetings at a platform of the town or of one of its villages."""
-    return Q(platform__area=town) | Q(platform__area__parent=town)
 
 
 def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
@@ -14,14 +11,14 @@ def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
         participant_count=Count("participants", distinct=True),
     )
     if town is not None:
-        meetings = meetings.filter(in_town(town))
+        meetings = meetings.filter(in_town(town, "platform__area"))
     filters = filters or {}
     if filters.get("status"):
         meetings = meetings.filter(status=filters["status"])
     if filters.get("form"):
         meetings = meetings.filter(form=filters["form"])
     if filters.get("town"):
-        meetings = meetings.filter(in_town(filters["town"]))
+        meetings = meetings.filter(in_town(filters["town"], "platform__area"))
     if filters.get("year"):
         meetings = meetings.filter(starts_at__year=filters["year"])
     if filters.get("q"):
@@ -39,7 +36,7 @@ def meeting_for_staff(*, pk: int, town=None) -> Meeting:
         "photos",
     )
     if town is not None:
-        meetings = meetings.filter(in_town(town))
+        meetings = meetings.filter(in_town(town, "platform__area"))
     return meetings.get(pk=pk)
 
 

@@ -11,7 +11,6 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -21,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.models import Area
+from consult_portal.models import Area, in_town
 
 from .models import Meeting, Platform
 
@@ -36,11 +35,6 @@ FIVE_HAVES = (
     ("staff", "staff_confirmed_on", _("Has staff")),
     ("rules", "rules_confirmed_on", _("Has rules")),
 )
-
-
-def in_town(town, prefix: str = "area") -> Q:
-    """A town's own area and its villages."""
-    return Q(**{prefix: town}) | Q(**{f"{prefix}__parent": town})
 
 
 def _count(queryset: QuerySet):
@@ -148,7 +142,7 @@ def coverage(*, year: int, town=None) -> QuerySet:
     start, end = year_bounds(year)
     areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE])
     if town is not None:
-        areas = areas.filter(Q(pk=town.pk) | Q(parent=town))
+        areas = areas.filter(in_town(town, ""))
     here = in_town(OuterRef("pk"))
     villages = Area.objects.filter(parent=OuterRef("pk"), level=Area.Level.VILLAGE)
     return areas.annotate(

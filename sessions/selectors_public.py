@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from consult_portal.models import Area
+from consult_portal.models import Area, in_town
 from topics.models import Topic
 
 from .models import Meeting, MeetingTransition, RecordItem
@@ -32,7 +32,7 @@ def public_meetings() -> QuerySet:
 def _in_town(meetings: QuerySet, town: Area | None) -> QuerySet:
     if town is None:
         return meetings
-    return meetings.filter(Q(platform__area=town) | Q(platform__area__parent=town))
+    return meetings.filter(in_town(town, "platform__area"))
 
 
 def towns() -> list[Area]:

@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from consult_portal.access import STAFF_ROLES, role_required, town_scope
+from consult_portal.models import in_town
 
 from ..models import Assignment, Member
+from ..selectors import current
 
 QR_CACHE_SECONDS = 24 * 3600
 
@@ -87,10 +89,7 @@ def _member_for_staff(user, pk: int) -> Member:
     members = _active_members()
     town = town_scope(user)
     if town is not None:
-        today = timezone.localdate()
-        current = Q(assignments__ends_on__isnull=True) | Q(assignments__ends_on__gte=today)
-        in_town = Q(assignments__area=town) | Q(assignments__area__parent=town)
-        members = members.filter(current & in_town).distinct()
+        members = members.filter(current("assignments__") & in_town(town, "assignments__area")).distinct()
     try:
         return members.get(pk=pk)
     except Member.DoesNotExist:
