@@ -1,17 +1,13 @@
 """The performance record (履职量化考核): the yearly ranking, the weights office staff set, the .xlsx export."""
 
-import tempfile
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from members.models import PerformanceWeights
 
@@ -19,8 +15,7 @@ from . import audit
 from .access import STAFF_ROLES, role_required, town_scope
 from .models import Role
 from .performance import ACTIVITIES, ranking
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .spreadsheets import xlsx_download
 
 
 class WeightsForm(forms.ModelForm):
@@ -80,10 +75,11 @@ def performance(request):
 @role_required(Role.OFFICE, Role.LEADER)
 def performance_export(request):
     year = _year(request)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(year))
-    sheet.append(
-        [
+    ranked = enumerate(ranking(year=year).iterator(chunk_size=500), start=1)
+    response, rows = xlsx_download(
+        filename=f"performance-{year}.xlsx",
+        sheet_title=str(year),
+        header=[
             _("Rank"),
             _("Name"),
             _("Sector"),
@@ -93,29 +89,14 @@ def performance_export(request):
             _("Topics accepted"),
             _("Suggestions adopted"),
             _("Points"),
-        ]
+        ],
+        rows=(
+            [rank, m.name, m.sector.name, m.attended, m.researched, m.recommended, m.accepted, m.adopted, m.points]
+            for rank, m in ranked
+        ),
     )
-    rows = 0
-    for rank, member in enumerate(ranking(year=year).iterator(chunk_size=500), start=1):
-        sheet.append(
-            [
-                rank,
-                member.name,
-                member.sector.name,
-                member.attended,
-                member.researched,
-                member.recommended,
-                member.accepted,
-                member.adopted,
-                member.points,
-            ]
-        )
-        rows += 1
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when the response is sent
-    book.save(out)
-    out.seek(0)
     audit.record(actor=request.user, action="performance_export", after={"year": year, "rows": rows}, request=request)
-    return FileResponse(out, as_attachment=True, filename=f"performance-{year}.xlsx", content_type=XLSX)
+    return response
 
 
 urlpatterns = [

@@ -1,12 +1,10 @@
 """Reading and writing member sheets (.xlsx) with openpyxl."""
 
 import io
-from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook, load_workbook
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 
@@ -81,16 +79,3 @@ def read_rows(file) -> list[dict]:
         return rows
     finally:
         workbook.close()
-
-
-def write_workbook(file, rows: Iterable[list], columns=EXPORT_COLUMNS) -> int:
-    """Write the header and rows to `file` in write-only mode; return the number of data rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("委员")
-    sheet.append([header for _key, header in columns])
-    count = 0
-    for row in rows:
-        sheet.append(row)
-        count += 1
-    workbook.save(file)
-    return count

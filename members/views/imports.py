@@ -1,12 +1,11 @@
 """Office staff import members from an Excel sheet (preview, then confirm) and export the member list."""
 
 import secrets
-import tempfile
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from consult_portal import audit
 from consult_portal.access import role_required
 from consult_portal.models import Role
+from consult_portal.spreadsheets import XLSX_CONTENT_TYPE, xlsx_download
 
 from .. import excel, services_import
 from ..models import Assignment, Member
@@ -28,7 +28,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Excel file (.xlsx)"),
         help_text=gettext_lazy("At most 5 MB and 5,000 rows."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + excel.XLSX_CONTENT_TYPE}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_CONTENT_TYPE}),
     )
 
     def clean_file(self):
@@ -49,7 +49,7 @@ class ImportForm(forms.Form):
 @require_GET
 @role_required(Role.OFFICE)
 def import_template(request):
-    response = HttpResponse(excel.template_workbook(), content_type=excel.XLSX_CONTENT_TYPE)
+    response = HttpResponse(excel.template_workbook(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="member-import-template.xlsx"'
     return response
 
@@ -145,11 +145,14 @@ def _export_row(member):
 @role_required(Role.OFFICE, Role.LEADER)
 def export(request):
     members = _filtered_members(request.GET)
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    count = excel.write_workbook(file, (_export_row(member) for member in members.iterator(chunk_size=1000)))
+    response, count = xlsx_download(
+        filename="members.xlsx",
+        sheet_title="委员",
+        header=[header for _key, header in excel.EXPORT_COLUMNS],
+        rows=(_export_row(member) for member in members.iterator(chunk_size=1000)),
+    )
     audit.record(actor=request.user, action="member_export", obj=None, after={"rows": count}, request=request)
-    file.seek(0)
-    return FileResponse(file, as_attachment=True, filename="members.xlsx", content_type=excel.XLSX_CONTENT_TYPE)
+    return response
 
 
 urls = [
