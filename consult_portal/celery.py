@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consult_portal.settings")
 
@@ -19,3 +20,13 @@ app.conf.beat_schedule = {
         "schedule": 15 * 60.0,
     },
 }
+
+
+@app.on_after_finalize.connect
+def _daily_schedule(sender, **kwargs):
+    from django.conf import settings
+
+    sender.conf.beat_schedule["send-outcome-reminders"] = {
+        "task": "outcomes.tasks.send_outcome_reminders",
+        "schedule": crontab(hour=settings.OUTCOME_REMINDER_HOUR, minute=0),
+    }

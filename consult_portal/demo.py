@@ -32,7 +32,7 @@ from consult_portal.images import CleanImage, clean_image
 from consult_portal.models import Area, Committee, ResponsibleUnit, Role, Sector, User
 from members.models import READABLE_ALPHABET, Assignment, Member
 from outcomes import services as outcome_services
-from outcomes.models import OutcomeItem, ProgressUpdate, SatisfactionResponse
+from outcomes.models import OutcomeEvent, OutcomeItem, ProgressUpdate, SatisfactionResponse
 from sessions import services as meeting_services
 from sessions.models import Meeting, MeetingTransition, Participant, Platform, RecordItem, Research
 from topics import services as topic_services
@@ -1164,23 +1164,30 @@ class DemoBuilder:
                     )
                     self.progress_times.append((update, moment))
                 moments = moments[n_progress:]
-                closed = published_at = None
+                answered = closed = published_at = None
                 if status not in (OS.ASSIGNED, OS.IN_PROGRESS):
                     answer = rng.choice(ANSWERS[status if final else OS.ANSWERED])
-                    obj = outcome_services.outcome_answer(item=obj, answer=answer, by=unit_by)
-                    moments.pop(0)
-                if final:
                     reason = rng.choice(NOT_FEASIBLE_REASONS) if status == OS.NOT_FEASIBLE else ""
-                    obj = outcome_services.outcome_accept(item=obj, status=status, by=self.office, reason=reason)
+                    obj = outcome_services.outcome_answer(
+                        item=obj,
+                        answer=answer,
+                        status=status if final else OS.IMPLEMENTED,
+                        reason=reason,
+                        by=unit_by,
+                        notify=False,
+                    )
+                    answered = moments.pop(0)
+                if final:
+                    obj = outcome_services.outcome_accept(item=obj, by=self.office, notify=False)
                     closed = moments.pop(0)
                     last = max(last, closed)
                 if published:
-                    obj = outcome_services.outcome_publish(item=obj, by=self.office)
+                    obj = outcome_services.outcome_publish(item=obj, by=self.office, notify=False)
                     published_at = moments.pop(0)
                     last = max(last, published_at)
                     responses += self.satisfaction(obj, meeting, status, published_at)
                 all_final &= final
-                self.outcome_times.append((obj, handed, closed, published_at))
+                self.outcome_times.append((obj, handed, answered, closed, published_at))
                 overdue = not final and deadline < self.today
                 if overdue or rng.random() < 0.2:
                     for member in rng.sample(meeting.members, min(len(meeting.members), rng.randint(1, 2))):
@@ -1299,16 +1306,29 @@ class DemoBuilder:
         MeetingTransition.objects.bulk_update(changed_transitions, ["at"], batch_size=500)
         Meeting.objects.bulk_update(changed_meetings, ["created_at", "checkin_token"], batch_size=500)
 
-        items = []
-        for item, handed, closed, published in self.outcome_times:
+        items, moments = [], {}
+        for item, handed, answered, closed, published in self.outcome_times:
             item.created_at, item.closed_at, item.published_at = handed, closed, published
             items.append(item)
+            moments[item.pk] = {
+                OutcomeEvent.Kind.HANDED_OVER: [handed],
+                OutcomeEvent.Kind.ANSWERED: [answered],
+                OutcomeEvent.Kind.ACCEPTED: [closed],
+                OutcomeEvent.Kind.PUBLISHED: [published],
+                OutcomeEvent.Kind.PROGRESS: [],
+            }
         OutcomeItem.objects.bulk_update(items, ["created_at", "closed_at", "published_at"], batch_size=500)
         updates = []
         for update, moment in self.progress_times:
             update.created_at = moment
             updates.append(update)
+            moments[update.item_id][OutcomeEvent.Kind.PROGRESS].append(moment)
         ProgressUpdate.objects.bulk_update(updates, ["created_at"], batch_size=500)
+        # The items' history: each line at the moment of the step it records.
+        events = list(OutcomeEvent.objects.filter(item__in=items).order_by("item_id", "id"))
+        for event in events:
+            event.at = moments[event.item_id][event.kind].pop(0)
+        OutcomeEvent.objects.bulk_update(events, ["at"], batch_size=500)
 
     # -- all of it ----------------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
     if town is not None:
         topics = topics.filter(town=town)
         meetings = meetings.filter(in_town(town, "platform__area"))
-        outcomes = outcomes.filter(Q(topic__town=town) | in_town(town, "meeting__platform__area"))
+        outcomes = outcomes.filter(town=town)
         members = members.filter(in_town(town, "assignments__area"))
     counts = topics.aggregate(
         topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING])),

@@ -176,6 +176,13 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 # on which invitees are reminded.
 MEETINGS_PER_TOWN_TARGET = env.int("MEETINGS_PER_TOWN_TARGET", default=2)
 MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", default=["3", "1"])]
+# Days before an outcome item's handling deadline on which the unit is reminded, the local hour of the daily
+# scan, and whether the item's contact person also gets an SMS (needs a real SMS_BACKEND).
+OUTCOME_REMINDER_DAYS = [int(d) for d in env.list("OUTCOME_REMINDER_DAYS", default=["7", "3", "1"])]
+OUTCOME_REMINDER_HOUR = env.int("OUTCOME_REMINDER_HOUR", default=8)
+OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
+# Satisfaction responses accepted per address and hour (a village committee's shared Wi-Fi counts as one address).
+SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
 
 # Places (towns or villages) a member can be sunk into before the coverage view flags them as stretched.
 MEMBER_MAX_PLACES = env.int("MEMBER_MAX_PLACES", default=3)

@@ -44,6 +44,25 @@ class OutcomeItem(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ASSIGNED)
     answer = models.TextField(_("handling answer"), blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The unit's proposed final status and, for "not feasible", its reason; the office accepts or returns it.
+    answer_status = models.CharField(
+        _("result reported"),
+        max_length=12,
+        blank=True,
+        choices=[(s, label) for s, label in Status.choices if s in ("implemented", "partly", "not_feasible")],
+    )
+    # The town the item belongs to (from the meeting's platform or the topic); empty for county-wide items.
+    town = models.ForeignKey(
+        Area,
+        verbose_name=_("town"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        limit_choices_to={"level": Area.Level.TOWN},
+    )
+    # The day the overdue escalation was queued: the daily scan skips items already escalated.
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
     supervisors = models.ManyToManyField(
         Member, verbose_name=_("supervising members"), blank=True, related_name="supervised_outcomes"
     )
@@ -52,6 +71,8 @@ class OutcomeItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     FINAL = (Status.IMPLEMENTED, Status.PARTLY, Status.NOT_FEASIBLE)
+    # Open on the unit's side: the deadline runs, reminders go out, and it can be overdue.
+    OPEN = (Status.ASSIGNED, Status.IN_PROGRESS)
 
     class Meta:
         verbose_name = _("outcome item")
@@ -62,17 +83,86 @@ class OutcomeItem(models.Model):
                 name="outcome_has_meeting_or_topic", condition=Q(meeting__isnull=False) | Q(topic__isnull=False)
             ),
             models.CheckConstraint(
-                name="outcome_not_feasible_has_reason", condition=~Q(status="not_feasible") | ~Q(reason="")
+                name="outcome_not_feasible_has_reason",
+                condition=(~Q(status="not_feasible") & ~Q(answer_status="not_feasible")) | ~Q(reason=""),
             ),
             models.CheckConstraint(
                 name="outcome_published_only_when_final",
                 condition=Q(published_at__isnull=True) | Q(status__in=["implemented", "partly", "not_feasible"]),
             ),
         ]
-        indexes = [models.Index(fields=["unit", "status"]), models.Index(fields=["status", "deadline"])]
+        indexes = [
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["town", "status"]),
+        ]
 
     def __str__(self):
         return self.text[:60]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.town_id is None:
+            self.town = self.derive_town(self.meeting, self.topic)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def derive_town(meeting: Meeting | None, topic: Topic | None) -> Area | None:
+        """The town of the meeting's platform (a village platform's town), else the topic's town."""
+        if meeting is not None:
+            area = meeting.platform.area
+            if area.level == Area.Level.TOWN:
+                return area
+            if area.level == Area.Level.VILLAGE:
+                return area.parent
+        return topic.town if topic is not None else None
+
+    def is_overdue(self, today=None) -> bool:
+        from django.utils import timezone
+
+        return self.status in self.OPEN and self.deadline < (today or timezone.localdate())
+
+    @property
+    def satisfaction_open(self) -> bool:
+        return self.published_at is not None
+
+
+class OutcomeEvent(models.Model):
+    """The item's history: every change, who and when, and the supervising members' comments."""
+
+    class Kind(models.TextChoices):
+        HANDED_OVER = "handed_over", _("Handed over")
+        PROGRESS = "progress", _("Progress reported")
+        ANSWERED = "answered", _("Answer submitted")
+        ACCEPTED = "accepted", _("Answer accepted")
+        RETURNED = "returned", _("Answer returned")
+        PUBLISHED = "published", _("Result published")
+        DEADLINE = "deadline", _("Deadline changed")
+        SUPERVISORS = "supervisors", _("Supervisors changed")
+        COMMENT = "comment", _("Supervisor's comment")
+        ESCALATED = "escalated", _("Overdue: escalated to the office")
+        TALLY = "tally", _("Survey results entered")
+
+    item = models.ForeignKey(OutcomeItem, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("outcome history entry")
+        verbose_name_plural = _("outcome history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["item", "at"])]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.kind}"
 
 
 class ProgressUpdate(models.Model):
@@ -91,6 +181,20 @@ class ProgressUpdate(models.Model):
 
     def __str__(self):
         return f"{self.date}: {self.text[:40]}"
+
+
+class ProgressPhoto(models.Model):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="outcomes/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="outcomes/%Y/%m/thumbs/")
+
+    class Meta:
+        verbose_name = _("progress photo")
+        verbose_name_plural = _("progress photos")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.image.name
 
 
 class Rating(models.IntegerChoices):
@@ -130,3 +234,49 @@ class SatisfactionResponse(models.Model):
 
     def __str__(self):
         return f"{self.item_id}: {self.rating}"
+
+
+class SurveyTally(models.Model):
+    """The counts of a field visit or a paper questionnaire, entered by staff (实地走访 / 问卷)."""
+
+    class Method(models.TextChoices):
+        FIELD_VISIT = "visit", _("Field visit")
+        PAPER = "paper", _("Paper questionnaire")
+
+    item = models.ForeignKey(OutcomeItem, on_delete=models.CASCADE, related_name="tallies")
+    method = models.CharField(_("method"), max_length=5, choices=Method.choices)
+    date = models.DateField(_("date"))
+    sample_size = models.PositiveIntegerField(_("people asked"))
+    very_satisfied = models.PositiveIntegerField(_("very satisfied"), default=0)
+    satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
+    basically_satisfied = models.PositiveIntegerField(_("basically satisfied"), default=0)
+    dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)
+    very_dissatisfied = models.PositiveIntegerField(_("very dissatisfied"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    COUNTS = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied", "very_dissatisfied")
+
+    class Meta:
+        verbose_name = _("survey tally")
+        verbose_name_plural = _("survey tallies")
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="tally_counts_add_up",
+                condition=Q(
+                    sample_size=models.F("very_satisfied")
+                    + models.F("satisfied")
+                    + models.F("basically_satisfied")
+                    + models.F("dissatisfied")
+                    + models.F("very_dissatisfied")
+                ),
+            ),
+            models.CheckConstraint(name="tally_not_empty", condition=Q(sample_size__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id}: {self.get_method_display()} {self.date}"
