@@ -33,6 +33,7 @@ urlpatterns = [
         ),
     ),
     path("", include("sessions.urls")),
+    path("", include("outcomes.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,153 @@
+"""Reads on outcome items: the lists of staff, units, members and residents, and satisfaction rates."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from .models import (
+    SATISFIED_RATINGS,
+    OutcomeEvent,
+    OutcomeItem,
+    ProgressUpdate,
+    Rating,
+    SatisfactionResponse,
+    SurveyTally,
+)
+
+OS = OutcomeItem.Status
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Satisfaction rate = (very satisfied + satisfied + basically satisfied) / all responses, online and tallied."""
+
+    satisfied: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.satisfied / self.total if self.total else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    def __add__(self, other: "Satisfaction") -> "Satisfaction":
+        return Satisfaction(self.satisfied + other.satisfied, self.total + other.total)
+
+
+GROUPS = {
+    "item": "item_id",
+    "unit": "item__unit_id",
+    "town": "item__town_id",
+    "year": "year",
+    None: None,
+}
+
+
+def satisfaction(items: QuerySet | None = None, by: str | None = None) -> dict:
+    """Satisfaction of the given items (all published ones by default) grouped by `by` — "item", "unit", "town"
+    (None for county-wide items) or "year" (of the hand-over) — or as one figure when `by` is None.
+
+    Two queries whatever the number of items: one over the online responses, one over the staff's tallies.
+    """
+    items = items if items is not None else OutcomeItem.objects.filter(published_at__isnull=False)
+    key = GROUPS[by]
+    year = {"year": ExtractYear("item__created_at")} if by == "year" else {}
+    responses = SatisfactionResponse.objects.filter(item__in=items).annotate(**year)
+    tallies = SurveyTally.objects.filter(item__in=items).annotate(**year)
+    if key:
+        responses, tallies = responses.values(key), tallies.values(key)
+    found: dict = {}
+
+    def add(rows):
+        for row in rows:
+            k = row.get(key) if key else None
+            found[k] = found.get(k, Satisfaction()) + Satisfaction(row["sat"] or 0, row["total"] or 0)
+
+    counts = {"total": Count("pk"), "sat": Count("pk", filter=Q(rating__in=SATISFIED_RATINGS))}
+    add(responses.annotate(**counts) if key else [responses.aggregate(**counts)])
+    sums = {
+        "total": Sum("sample_size"),
+        "sat": Sum("very_satisfied") + Sum("satisfied") + Sum("basically_satisfied"),
+    }
+    add(tallies.annotate(**sums) if key else [tallies.aggregate(**sums)])
+    if not key:
+        return {None: found.get(None, Satisfaction())}
+    return found
+
+
+def rating_counts(item: OutcomeItem) -> dict[int, int]:
+    """Responses per rating (5 … 1) of one item, online and tallied together."""
+    counts = dict.fromkeys(range(5, 0, -1), 0)
+    for row in item.responses.values("rating").annotate(n=Count("pk")):
+        counts[row["rating"]] += row["n"]
+    sums = item.tallies.aggregate(*(Sum(name) for name in SurveyTally.COUNTS))
+    for rating, name in zip(range(5, 0, -1), SurveyTally.COUNTS, strict=True):
+        counts[rating] += sums[f"{name}__sum"] or 0
+    return counts
+
+
+def rating_rows(item: OutcomeItem) -> list[tuple[int, str, int]]:
+    """(rating, label, count) from very satisfied down to very dissatisfied, for a page's table."""
+    return [(rating, Rating(rating).label, count) for rating, count in rating_counts(item).items()]
+
+
+def overdue_q(today=None) -> Q:
+    """Items whose deadline has passed while the unit still has them."""
+    return Q(status__in=OutcomeItem.OPEN, deadline__lt=today or timezone.localdate())
+
+
+def with_history(queryset: QuerySet) -> QuerySet:
+    """An item with what its detail page shows: progress and photos, history and who did it, supervisors."""
+    return queryset.select_related("unit", "town", "meeting__platform", "topic", "record_item").prefetch_related(
+        Prefetch("updates", ProgressUpdate.objects.select_related("author").prefetch_related("photos")),
+        Prefetch("events", OutcomeEvent.objects.select_related("actor")),
+        "supervisors",
+    )
+
+
+def published(town=None, status: str = "") -> QuerySet:
+    """Published outcomes (公示), newest first, for the public list."""
+    items = OutcomeItem.objects.filter(published_at__isnull=False).select_related("unit", "town", "meeting")
+    if town is not None:
+        items = items.filter(town=town)
+    if status:
+        items = items.filter(status=status)
+    return items.order_by("-published_at", "-pk")
+
+
+def staff_items(*, town=None, filters: dict | None = None) -> QuerySet:
+    """The staff list: the whole county, or one town's items for its liaison staff."""
+    filters = filters or {}
+    items = OutcomeItem.objects.select_related("unit", "town", "meeting").annotate(n_supervisors=Count("supervisors"))
+    if town is not None:
+        items = items.filter(town=town)
+    elif filters.get("town"):
+        items = items.filter(town=filters["town"])
+    if filters.get("q"):
+        items = items.filter(Q(text__icontains=filters["q"]) | Q(contact_name__icontains=filters["q"]))
+    if filters.get("status"):
+        items = items.filter(status=filters["status"])
+    if filters.get("unit"):
+        items = items.filter(unit=filters["unit"])
+    if filters.get("overdue"):
+        items = items.filter(overdue_q())
+    if filters.get("year"):
+        items = items.filter(created_at__year=filters["year"])
+    if filters.get("meeting"):
+        items = items.filter(meeting=filters["meeting"])
+    return items.order_by("deadline", "pk")
+
+
+def unit_items(*, unit, filters: dict | None = None) -> QuerySet:
+    """A responsible unit's own items, the open ones first by deadline."""
+    filters = filters or {}
+    items = OutcomeItem.objects.filter(unit=unit).select_related("town", "meeting")
+    if filters.get("status"):
+        items = items.filter(status=filters["status"])
+    if filters.get("overdue"):
+        items = items.filter(overdue_q())
+    return items.order_by("closed_at", "deadline", "pk")

@@ -1,0 +1,284 @@
+"""Handing items to units and following them: office and liaison staff write (liaison staff for their own town),
+leaders read."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.models import Area, ResponsibleUnit
+from sessions import selectors as meeting_selectors
+from sessions.models import Meeting, RecordItem
+from topics.models import Topic
+
+from .. import selectors, services
+from ..forms.staff import (
+    DeadlineForm,
+    HandOverForm,
+    OutcomeFilterForm,
+    ReturnForm,
+    SupervisorsForm,
+    TallyForm,
+    YearForm,
+)
+from ..models import OutcomeItem
+
+OS = OutcomeItem.Status
+PAGE_SIZE = 25
+
+
+@role_required(*STAFF_ROLES)
+def item_list(request):
+    town = town_scope(request.user)
+    form = OutcomeFilterForm(request.GET or None, town_scope=town)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.staff_items(town=town, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(
+        request,
+        "outcomes/staff/list.html",
+        {"form": form, "page": page, "query": query, "town": town, "today": timezone.localdate()},
+    )
+
+
+def _item(request, pk: int) -> OutcomeItem:
+    town = town_scope(request.user)
+    items = selectors.with_history(OutcomeItem.objects.all())
+    if town is not None:
+        items = items.filter(town=town)
+    try:
+        return items.get(pk=pk)
+    except OutcomeItem.DoesNotExist:
+        raise Http404 from None
+
+
+def _source(request) -> dict:
+    """Where a new item comes from — a record item, a meeting or a topic — checked against the user's town."""
+    town = town_scope(request.user)
+    params = request.GET if request.method == "GET" else request.POST
+    try:
+        if params.get("record_item"):
+            record_item = RecordItem.objects.select_related("meeting").get(pk=int(params["record_item"]))
+            meeting_selectors.meeting_for_staff(pk=record_item.meeting_id, town=town)
+            return {"record_item": record_item, "meeting": record_item.meeting}
+        if params.get("meeting"):
+            return {"meeting": meeting_selectors.meeting_for_staff(pk=int(params["meeting"]), town=town)}
+        if params.get("topic"):
+            topics = Topic.objects.all() if town is None else Topic.objects.filter(town=town)
+            return {"topic": topics.get(pk=int(params["topic"]))}
+    except (ValueError, RecordItem.DoesNotExist, Meeting.DoesNotExist, Topic.DoesNotExist):
+        raise Http404 from None
+    raise Http404
+
+
+@role_required(*WRITE_ROLES)
+def item_new(request):
+    source = _source(request)
+    record_item = source.get("record_item")
+    initial = {"text": record_item.text} if record_item else {}
+    form = HandOverForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.outcome_hand_over(
+                by=request.user,
+                text=data["text"],
+                unit=data["unit"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                deadline=data["deadline"],
+                supervisors=data["supervisors"],
+                **source,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The item is handed to %(unit)s.") % {"unit": item.unit.name})
+            if item.meeting_id:
+                return redirect("outcomes:staff-meeting", pk=item.meeting_id)
+            return redirect("outcomes:staff-detail", pk=item.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "outcomes/staff/new.html", {"form": form, **source}, status=status)
+
+
+def _forms(item: OutcomeItem, bound: dict) -> dict:
+    forms = {}
+    if item.status == OS.ANSWERED:
+        forms["return_form"] = bound.get("return") or ReturnForm(prefix="return")
+    if item.status in (*OutcomeItem.OPEN, OS.ANSWERED):
+        forms["deadline_form"] = bound.get("deadline") or DeadlineForm(
+            prefix="deadline", initial={"deadline": item.deadline}
+        )
+    forms["supervisors_form"] = bound.get("supervisors") or SupervisorsForm(
+        prefix="supervisors", initial={"supervisors": list(item.supervisors.all())}
+    )
+    if item.published_at:
+        forms["tally_form"] = bound.get("tally") or TallyForm(prefix="tally")
+    return forms
+
+
+@role_required(*STAFF_ROLES)
+def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
+    item = _item(request, pk)
+    bound = bound or {}
+    can_act = request.user.has_role(*WRITE_ROLES)
+    context = {
+        "item": item,
+        "can_act": can_act,
+        "overdue": item.is_overdue(),
+        "today": timezone.localdate(),
+        "satisfaction": selectors.satisfaction(OutcomeItem.objects.filter(pk=item.pk)).get(None),
+        "ratings": selectors.rating_rows(item) if item.published_at else [],
+        "tallies": item.tallies.select_related("entered_by") if item.published_at else [],
+        "action_errors": bound.get("errors", []),
+    }
+    if can_act:
+        context |= _forms(item, bound)
+    return render(request, "outcomes/staff/detail.html", context, status=status)
+
+
+@role_required(*WRITE_ROLES)
+@require_POST
+def item_action(request, pk: int, action: str):
+    item = _item(request, pk)
+    user = request.user
+    form = None
+    forms = {
+        "return": ReturnForm,
+        "deadline": DeadlineForm,
+        "supervisors": SupervisorsForm,
+        "tally": TallyForm,
+    }
+    try:
+        if action == "accept":
+            services.outcome_accept(item=item, by=user)
+            message = _("The answer is accepted.")
+        elif action == "publish":
+            services.outcome_publish(item=item, by=user)
+            message = _("The result is published; residents can now rate it.")
+        elif action in forms:
+            form = forms[action](request.POST, prefix=action)
+            if not form.is_valid():
+                return item_detail(request, pk, bound={action: form}, status=400)
+            data = form.cleaned_data
+            if action == "return":
+                services.outcome_return(item=item, note=data["note"], by=user)
+                message = _("The answer is returned to the unit.")
+            elif action == "deadline":
+                services.outcome_change_deadline(item=item, deadline=data["deadline"], reason=data["reason"], by=user)
+                message = _("The deadline is changed.")
+            elif action == "supervisors":
+                services.outcome_set_supervisors(item=item, members=data["supervisors"], by=user)
+                message = _("The supervising members are saved.")
+            else:
+                services.survey_tally_add(item=item, by=user, **data)
+                message = _("The survey results are added.")
+        else:
+            raise Http404
+    except ValidationError as error:
+        bound = {"errors": list(error.messages)}
+        if form is not None:
+            bound[action] = form
+        return item_detail(request, pk, bound=bound, status=400)
+    messages.success(request, message)
+    return redirect("outcomes:staff-detail", pk=pk)
+
+
+def _sheet_context(items) -> dict:
+    return {
+        "items": items,
+        "office_name": settings.PORTAL_OFFICE_NAME or _("County CPPCC Office"),
+        "today": timezone.localdate(),
+    }
+
+
+@role_required(*STAFF_ROLES)
+def item_sheet(request, pk: int):
+    """交办单: the assignment sheet of one item, to print, stamp and send."""
+    return render(request, "outcomes/staff/sheet.html", _sheet_context([_item(request, pk)]))
+
+
+def _meeting(request, pk: int) -> Meeting:
+    try:
+        return meeting_selectors.meeting_for_staff(pk=pk, town=town_scope(request.user))
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+
+
+@role_required(*STAFF_ROLES)
+def meeting_items(request, pk: int):
+    """A meeting's suggestions and consensus, each handed over or waiting to be."""
+    meeting = _meeting(request, pk)
+    record = RecordItem.objects.filter(meeting=meeting).select_related("outcome__unit", "proposer").order_by("pk")
+    others = meeting.outcomes.filter(record_item__isnull=True).select_related("unit").order_by("pk")
+    return render(
+        request,
+        "outcomes/staff/meeting.html",
+        {
+            "meeting": meeting,
+            "record": record,
+            "others": others,
+            "can_act": request.user.has_role(*WRITE_ROLES)
+            and meeting.status in (Meeting.Status.HELD, Meeting.Status.RECORDED),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def meeting_sheets(request, pk: int):
+    """The assignment sheets of every item of a meeting, one per page."""
+    meeting = _meeting(request, pk)
+    items = list(
+        OutcomeItem.objects.filter(meeting=meeting).select_related("unit", "meeting__platform", "topic").order_by("pk")
+    )
+    return render(request, "outcomes/staff/sheet.html", _sheet_context(items) | {"meeting": meeting})
+
+
+@role_required(*STAFF_ROLES)
+def satisfaction_summary(request):
+    """Satisfaction rates of the year's published items by unit and by town, and the year's overall rate."""
+    town = town_scope(request.user)
+    form = YearForm(request.GET or None)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
+    items = OutcomeItem.objects.filter(published_at__isnull=False, created_at__year=year)
+    if town is not None:
+        items = items.filter(town=town)
+    by_unit = selectors.satisfaction(items, by="unit")
+    by_town = selectors.satisfaction(items, by="town")
+    units = ResponsibleUnit.objects.filter(pk__in=[k for k in by_unit if k]).order_by("name")
+    towns = Area.objects.filter(pk__in=[k for k in by_town if k]).order_by("code")
+    return render(
+        request,
+        "outcomes/staff/satisfaction.html",
+        {
+            "form": form,
+            "year": year,
+            "town": town,
+            "overall": selectors.satisfaction(items).get(None),
+            "unit_rows": [(unit, by_unit[unit.pk]) for unit in units],
+            "town_rows": [(area, by_town[area.pk]) for area in towns],
+            "county_wide": by_town.get(None),
+        },
+    )
+
+
+urls = [
+    path("staff/outcomes/", item_list, name="staff-list"),
+    path("staff/outcomes/new/", item_new, name="staff-new"),
+    path("staff/outcomes/satisfaction/", satisfaction_summary, name="staff-satisfaction"),
+    path("staff/outcomes/<int:pk>/", item_detail, name="staff-detail"),
+    path("staff/outcomes/<int:pk>/sheet/", item_sheet, name="staff-sheet"),
+    path("staff/outcomes/<int:pk>/<slug:action>/", item_action, name="staff-action"),
+    path("staff/outcomes/meeting/<int:pk>/", meeting_items, name="staff-meeting"),
+    path("staff/outcomes/meeting/<int:pk>/sheets/", meeting_sheets, name="staff-meeting-sheets"),
+]
