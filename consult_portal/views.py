@@ -59,11 +59,14 @@ def healthz(request):
 
 @login_required
 def account_home(request):
-    """Where a login lands: staff in the back office, members in their workspace, others in their inbox."""
+    """Where a login lands: staff in the back office, members in their workspace, units in their items,
+    others in their inbox."""
     if request.user.has_role(*STAFF_ROLES):
         return redirect("staff-home")
     if request.user.has_role(Role.MEMBER):
         return redirect("members:me")
+    if request.user.has_role(Role.UNIT) and request.user.unit_id:
+        return redirect("outcomes:unit-list")
     return redirect("inbox")
 
 

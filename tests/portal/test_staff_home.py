@@ -78,4 +78,4 @@ def test_it_sends_each_role_to_its_landing_after_login(client, personas):
     client.force_login(personas["member"])
     assert client.get("/accounts/home/")["Location"] == "/members/me/"
     client.force_login(personas["unit"])
-    assert client.get("/accounts/home/")["Location"] == "/inbox/"
+    assert client.get("/accounts/home/")["Location"] == "/unit/items/"

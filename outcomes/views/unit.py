@@ -1,0 +1,139 @@
+"""The responsible unit's pages: its own items, progress with photos, and the final answer."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from consult_portal.access import role_required
+from consult_portal.forms import ListFilterForm
+from consult_portal.models import Role
+
+from .. import selectors, services
+from ..forms.unit import AnswerForm, ProgressForm
+from ..models import OutcomeItem
+
+PAGE_SIZE = 25
+
+
+class UnitItemFilterForm(ListFilterForm):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", "—"), *OutcomeItem.Status.choices]
+    )
+    overdue = forms.ChoiceField(
+        label=gettext_lazy("Deadline"), required=False, choices=[("", "—"), ("1", gettext_lazy("Overdue only"))]
+    )
+
+
+def _unit_id(request) -> int:
+    if request.user.unit_id is None:
+        raise PermissionDenied  # a unit login not yet linked to its unit sees nothing
+    return request.user.unit_id
+
+
+def with_days(item: OutcomeItem, today) -> OutcomeItem:
+    """Set `days_left` (0 or more) or `days_late` on an item the unit still has, for outcomes/_deadline.html."""
+    item.days_left = item.days_late = None
+    if item.status in OutcomeItem.OPEN:
+        days = (item.deadline - today).days
+        item.days_left, item.days_late = (days, None) if days >= 0 else (None, -days)
+    return item
+
+
+@role_required(Role.UNIT)
+def item_list(request):
+    unit_id = _unit_id(request)
+    form = UnitItemFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.unit_items(unit=unit_id, filters=data), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for item in page.object_list:
+        with_days(item, today)
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
+    return render(request, "outcomes/unit/list.html", {"form": form, "page": page, "query": query})
+
+
+@role_required(Role.UNIT)
+def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
+    item = get_object_or_404(selectors.with_history(OutcomeItem.objects.filter(unit_id=_unit_id(request))), pk=pk)
+    with_days(item, timezone.localdate())
+    bound = bound or {}
+    is_open = item.status in OutcomeItem.OPEN
+    context = {
+        "item": item,
+        "is_open": is_open,
+        "errors": bound.get("errors", []),
+    }
+    if is_open:
+        context |= {
+            "progress_form": bound.get("progress") or ProgressForm(prefix="progress"),
+            "answer_form": bound.get("answer") or AnswerForm(prefix="answer"),
+        }
+    return render(request, "outcomes/unit/detail.html", context, status=status)
+
+
+def _refuse(request, pk: int, name: str, form, error: ValidationError | None = None):
+    bound = {name: form, "errors": list(error.messages) if error else []}
+    return item_detail(request, pk, bound=bound, status=400)
+
+
+def _own_item(request, pk: int) -> OutcomeItem:
+    return get_object_or_404(OutcomeItem, pk=pk, unit_id=_unit_id(request))
+
+
+@role_required(Role.UNIT)
+@require_POST
+def post_progress(request, pk: int):
+    item = _own_item(request, pk)
+    form = ProgressForm(request.POST, request.FILES, prefix="progress")
+    if item.status not in OutcomeItem.OPEN:
+        return _refuse(
+            request, pk, "progress", form, ValidationError(_("Progress can only be posted on an open item."))
+        )
+    if not form.is_valid():
+        return _refuse(request, pk, "progress", form)
+    data = form.cleaned_data
+    try:
+        services.outcome_post_progress(
+            item=item, text=data["text"], by=request.user, on=data["date"], photos=data["photos"]
+        )
+    except ValidationError as error:
+        return _refuse(request, pk, "progress", form, error)
+    messages.success(request, _("The progress has been recorded."))
+    return redirect("outcomes:unit-detail", pk=pk)
+
+
+@role_required(Role.UNIT)
+@require_POST
+def answer(request, pk: int):
+    item = _own_item(request, pk)
+    form = AnswerForm(request.POST, prefix="answer")
+    if item.status not in OutcomeItem.OPEN:
+        return _refuse(request, pk, "answer", form, ValidationError(_("Only an open item can be answered.")))
+    if not form.is_valid():
+        return _refuse(request, pk, "answer", form)
+    data = form.cleaned_data
+    try:
+        services.outcome_answer(
+            item=item, answer=data["answer"], status=data["status"], reason=data["reason"], by=request.user
+        )
+    except ValidationError as error:
+        return _refuse(request, pk, "answer", form, error)
+    messages.success(request, _("Your answer has been sent to the office, which will accept it or return it."))
+    return redirect("outcomes:unit-detail", pk=pk)
+
+
+urls = [
+    path("unit/items/", item_list, name="unit-list"),
+    path("unit/items/<int:pk>/", item_detail, name="unit-detail"),
+    path("unit/items/<int:pk>/progress/", post_progress, name="unit-progress"),
+    path("unit/items/<int:pk>/answer/", answer, name="unit-answer"),
+]
