@@ -1,7 +1,9 @@
 """The role groups and their model permissions, kept in code and applied after every migrate."""
 
 from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 from .models import Role
 
@@ -33,6 +35,10 @@ def _perms(app_label: str, actions: tuple[str, ...], models: tuple[str, ...] | N
 def ensure_roles(**kwargs) -> None:
     if not apps.is_installed("django.contrib.auth"):
         return
+    # post_migrate reaches this receiver before auth's own for each app (the portal app is listed first), so the
+    # permissions of an app migrated for the first time are made here before they are handed out.
+    for app_label in APPS:
+        create_permissions(apps.get_app_config(app_label), verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS))
     groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
     view_all, write_all, liaison = [], [], []
     for app_label in APPS:
