@@ -129,7 +129,9 @@ def staff_items(*, town=None, filters: dict | None = None) -> QuerySet:
         items = items.filter(town=filters["town"])
     if filters.get("q"):
         items = items.filter(Q(text__icontains=filters["q"]) | Q(contact_name__icontains=filters["q"]))
-    if filters.get("status"):
+    if filters.get("status") == "open":
+        items = items.filter(status__in=OutcomeItem.OPEN)
+    elif filters.get("status"):
         items = items.filter(status=filters["status"])
     if filters.get("unit"):
         items = items.filter(unit=filters["unit"])

@@ -87,7 +87,11 @@ class HandOverForm(_Helper, forms.Form):
 
 class OutcomeFilterForm(ListFilterForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *OutcomeItem.Status.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", "—"), ("open", _("Being handled")), *OutcomeItem.Status.choices],
+    )
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=ResponsibleUnit.objects.order_by("name"))
     town = forms.ModelChoiceField(label=_("Town"), required=False, queryset=Area.objects.none())
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)

@@ -329,6 +329,21 @@ def test_overdue_items_are_marked_and_filtered(client, office, meeting_a, unit):
     assert "逾期事项" in page and "未到期事项" not in page and "已超期" in page
 
 
+def test_the_home_figures_open_the_lists_behind_them(client, office, meeting_a, unit):
+    late = hand_over(meeting_a, unit, office, "逾期事项")
+    OutcomeItem.objects.filter(pk=late.pk).update(deadline=TODAY() - timedelta(days=2))
+    hand_over(meeting_a, unit, office, "未到期事项")
+    services.outcome_accept(item=answered(meeting_a, unit, office), by=office, notify=False)
+    client.force_login(office)
+    home = client.get("/staff/").content.decode()
+    assert 'href="/staff/outcomes/?status=open">2</a>' in home
+    assert 'href="/staff/outcomes/?overdue=on">1</a>' in home
+    assert 'href="/staff/outcomes/?status=implemented">1</a>' in home
+    being_handled = client.get("/staff/outcomes/?status=open").content.decode()
+    assert "逾期事项" in being_handled and "未到期事项" in being_handled and "修复路灯" not in being_handled
+    assert 'href="/staff/outcomes/"' in home  # the navigation's "Outcomes"
+
+
 def _items(meeting, unit, office, n):
     members = [MemberFactory() for _ in range(2)]
     for i in range(n):
