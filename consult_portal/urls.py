@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from members import urls as members_urls
 
-from . import committees, performance_views, views, workspace
+from . import account_views, assessment_views, committees, dashboard, documents_views, performance_views, views, workspace
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("staff/", views.staff_home, name="staff-home"),
+    path("", include(dashboard.urlpatterns)),
+    path("", include(assessment_views.urlpatterns)),
+    path("", include(documents_views.urlpatterns)),
+    path("", include(account_views.urlpatterns)),
     path("", include("topics.urls")),
     # One "members" namespace: the member's own workspace (here, above the apps) and the members app's pages.
     path(

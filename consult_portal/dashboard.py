@@ -1,0 +1,3 @@
+"""The dashboard for staff and leaders, and the public statistics with their CSV (#7)."""
+
+urlpatterns: list = []
