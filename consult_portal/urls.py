@@ -5,7 +5,17 @@ from django.urls import include, path
 
 from members import urls as members_urls
 
-from . import account_views, assessment_views, committees, dashboard, documents_views, performance_views, views, workspace
+from . import (
+    account_views,
+    assessment_views,
+    audit_views,
+    committees,
+    dashboard,
+    documents_views,
+    performance_views,
+    views,
+    workspace,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +30,7 @@ urlpatterns = [
     path("", include(assessment_views.urlpatterns)),
     path("", include(documents_views.urlpatterns)),
     path("", include(account_views.urlpatterns)),
+    path("", include(audit_views.urlpatterns)),
     path("", include("topics.urls")),
     # One "members" namespace: the member's own workspace (here, above the apps) and the members app's pages.
     path(
