@@ -37,6 +37,9 @@ from .services import staff_link, supervisor_link, unit_link
 KIND_DUE = "outcome_due"
 KIND_OVERDUE = "outcome_overdue"
 BATCH = 1000
+# Each escalation fans out to every office user, the town's liaison staff and the supervisors (about 14 messages an
+# item): a smaller batch keeps the items' row locks short while those are written (bench/reminders_bench.py).
+ESCALATE_BATCH = 200
 CH = Notification.Channel
 
 
@@ -198,7 +201,7 @@ def escalate_overdue(today: date) -> int:
                 .order_by("pk")
                 .select_for_update(skip_locked=True, of=("self",))
             )
-            items = list(locked.select_related("unit")[:BATCH])
+            items = list(locked.select_related("unit")[:ESCALATE_BATCH])
             if not items:
                 return queued
             liaison = defaultdict(list)

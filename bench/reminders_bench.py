@@ -1,0 +1,609 @@
+"""How the daily deadline scan of outcome items (outcomes/reminders.py) holds up with many items on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/consult_bench_rem \
+        .venv/bin/python bench/reminders_bench.py [--items 100000] [--rounds 3] [--explain]
+
+What it does, in order:
+
+1. migrates the database and loads the demo county (`seed_demo`) when it is missing;
+2. gives the county the staff a real installation has (the demo has one login per role): 3 more office
+   users, 2 liaison users per town, 2 users per responsible unit and a login for every member, all with an
+   email address and an unusable password; a re-run adds none of them again;
+3. tops the OutcomeItem table up to --items rows with bulk_create in batches of 5,000 (deterministic content
+   from random.Random(1), one "handed over" history line per item, supervising members on some), then runs
+   ANALYZE; once the table holds enough items a re-run adds nothing. The items are dated around a fixed scan
+   day, SCAN_DAY, so that every run measures the same thing whatever the date: 70 % closed long ago, 10 %
+   answered and waiting for the office (not open), 20 % open (assigned or in progress) with deadlines from
+   60 days before to 120 days after SCAN_DAY; a few were handed over too late for some reminders. The
+   seed_demo items are dated around the real today, far from SCAN_DAY, and stay out of the scan's windows;
+4. for each of --rounds rounds: removes what the previous round's scans made (the outcome_due and
+   outcome_overdue notifications, the "escalated" history lines, escalated_on), VACUUM ANALYZE, then times
+   `reminders.scan(day)` four times, counting the SQL queries (CaptureQueriesContext) and the Notification
+   rows each scan inserted:
+   - catch-up, the day before SCAN_DAY: the first scan ever over these items, so every open item in its
+     7-day window gets its nearest reminder and every overdue item is escalated (the worst case: a first
+     deployment, or a scan that did not run for days). It also makes the next one a steady-state day;
+   - the first scan of SCAN_DAY: the 7/3/1-day reminders that fall on the day and the items overdue since;
+   - the same scan again the same day: it must queue nothing;
+   - the next day's scan;
+5. prints a Markdown table (median, fastest and slowest time over the rounds, SQL queries, messages queued,
+   Notification rows inserted, items escalated), the item counts, the PostgreSQL version and the CPU count,
+   and the EXPLAIN ANALYZE plans of the scan's main selects when a scan takes over 1 s (or with --explain).
+
+Deliveries are queued, not executed. The scan inserts outbox rows and registers, per batch, an on_commit
+callback that calls `consult_portal.notifications.enqueue(pk)` for each row it inserted. Without REDIS_URL
+the settings run Celery eagerly, so `enqueue` would deliver every message in-process (a claiming UPDATE, a
+SELECT, a mail and another UPDATE per row) inside the timed scan. The bench replaces
+`notifications.enqueue` with a function that only records the id: the scan runs unchanged, in autocommit
+with its own transactions and row locks, and the on_commit callbacks still fire after each batch commits.
+Wrapping the scan in an outer atomic block to capture the callbacks instead would turn its per-batch
+transactions into savepoints and hold every lock to the end, which is not how it runs. What is not timed is
+the broker's share: with Redis each queued message is one publish (a round-trip) after its batch commits.
+The recorded ids must match both the counts `scan` returns and the Notification rows inserted.
+
+Never point it at a database whose data matters: it adds tens of thousands of made-up items, users and
+notifications, and each round deletes the outcome reminder notifications and escalation marks it finds.
+"""
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 5_000
+EXPLAIN_OVER_S = 1.0
+SLOW_SCAN_S = 5.0
+# A fixed Monday, far from the real today: the same data and the same scan results on every run.
+SCAN_DAY = date(2024, 6, 3)
+
+# -- made-up content -------------------------------------------------------------------------------
+
+PLACES_SUFFIX = ["", "一组", "二组", "三组", "场镇", "集镇"]
+OBJECTS = [
+    "通组道路",
+    "产业路",
+    "灌溉渠",
+    "山坪塘",
+    "农贸市场",
+    "路灯",
+    "垃圾收运点",
+    "饮水管网",
+    "停车位",
+    "老旧小区电梯",
+    "村卫生室",
+    "公交站台",
+    "养老服务站",
+    "排水沟",
+    "便民桥",
+]
+ACTIONS = [
+    "建议将{o}改造纳入年度计划，明确资金来源和完工时间",
+    "请尽快组织对{o}进行安全排查，消除隐患",
+    "建议明确{o}管护责任主体，建立长效管理机制",
+    "建议分步实施{o}提升工程，先解决群众最急最盼的部分",
+    "请协调相关部门对{o}问题开展联合整治",
+    "建议将{o}整改进展定期向群众公开",
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶"
+GIVEN = ["建国", "伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "秀英", "华"]
+PHONE_PREFIXES = ["138", "139", "135", "136", "150", "151", "152", "158", "159", "182", "183", "187", "188", "199"]
+ANSWERS = [
+    "已完成整改，群众反映良好。",
+    "已纳入年度计划并完成主体工程，剩余部分明年实施。",
+    "经研究，受资金和规划限制，近期暂不具备实施条件，已向群众做好解释。",
+]
+NOT_FEASIBLE_REASON = "涉及规划调整和资金安排，近期暂不具备实施条件。"
+
+# (share, status weights): what the items are, before their dates are drawn.
+FINAL_WEIGHTS = {"implemented": 70, "partly": 20, "not_feasible": 10}
+OPEN_WEIGHTS = {"assigned": 45, "in_progress": 55}
+SHARE_FINAL, SHARE_ANSWERED = 0.70, 0.10  # the rest is open
+OPEN_OVERDUE = 0.25  # of the open items, the share whose deadline has passed on SCAN_DAY
+LATE_HAND_OVER = 0.05  # of the open items, handed over a few days before the deadline
+
+# The bench's staff, on top of the demo logins.
+EXTRA_OFFICE = 3
+LIAISON_PER_TOWN = 2
+USERS_PER_UNIT = 2
+
+
+# -- set-up ----------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=100_000, help="outcome items the table should hold (100000)")
+    parser.add_argument("--rounds", type=int, default=3, help="times each scan is measured (default 3)")
+    parser.add_argument("--explain", action="store_true", help="print the plans even when every scan is fast")
+    return parser.parse_args()
+
+
+def setup_django() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://", "postgis://")):
+        sys.exit(
+            "Refusing to run: DATABASE_URL must point at PostgreSQL, "
+            "e.g. postgres://postgres@127.0.0.1:5432/consult_bench_rem"
+        )
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "consult_portal.settings"
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-use-it-anywhere-else-0123456789")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    warnings.filterwarnings("ignore", message="No directory at")
+
+    import django
+
+    django.setup()
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit(f"Refusing to run: the database is {connection.vendor}, not PostgreSQL.")
+
+
+# -- the data --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def keep_given_timestamps(*model_fields):
+    """bulk_create calls pre_save, so auto_now(_add) fields would all get "now": switch them off meanwhile."""
+    saved = [(f, f.auto_now, f.auto_now_add) for f in model_fields]
+    try:
+        for f, _now, _add in saved:
+            f.auto_now = f.auto_now_add = False
+        yield
+    finally:
+        for f, now, add in saved:
+            f.auto_now, f.auto_now_add = now, add
+
+
+def ensure_staff() -> int:
+    """Add the bench's office, liaison and unit users and a login per member; return how many were added."""
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+
+    from consult_portal import demo
+    from consult_portal.models import Area, ResponsibleUnit, Role, User
+    from members.models import Member
+
+    rng = random.Random(3)
+    towns = list(Area.objects.filter(parent__code=demo.COUNTY_CODE, level=Area.Level.TOWN).order_by("code"))
+    wanted = [(f"bench-office-{i}", Role.OFFICE, {"is_staff": True}) for i in range(1, EXTRA_OFFICE + 1)]
+    wanted += [
+        (f"bench-liaison-{t.pk}-{i}", Role.LIAISON, {"town": t}) for t in towns for i in range(1, LIAISON_PER_TOWN + 1)
+    ]
+    wanted += [
+        (f"bench-unit-{u.pk}-{i}", Role.UNIT, {"unit": u})
+        for u in ResponsibleUnit.objects.order_by("pk")
+        for i in range(1, USERS_PER_UNIT + 1)
+    ]
+    members = list(Member.objects.filter(user__isnull=True).order_by("pk"))
+    wanted += [(f"bench-member-{m.pk}", Role.MEMBER, {"first_name": m.name[:150]}) for m in members]
+    there = set(User.objects.filter(username__startswith="bench-").values_list("username", flat=True))
+    missing = [w for w in wanted if w[0] not in there]
+    if not missing:
+        return 0
+    with transaction.atomic():
+        users = []
+        for username, _role, extra in missing:
+            user = User(username=username, email=f"{username}@bench.invalid", **extra)
+            if "first_name" not in extra:
+                user.first_name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            user.set_unusable_password()
+            users.append(user)
+        users = User.objects.bulk_create(users)
+        groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
+        User.groups.through.objects.bulk_create(
+            [
+                User.groups.through(user_id=user.pk, group_id=groups[role].pk)
+                for user, (_name, role, _extra) in zip(users, missing, strict=True)
+            ]
+        )
+        by_name = {u.username: u for u in users}
+        for member in members:
+            user = by_name.get(f"bench-member-{member.pk}")
+            if user is not None:
+                member.user = user
+        Member.objects.bulk_update(members, ["user"])
+    return len(missing)
+
+
+class Generator:
+    def __init__(self, rng, topics, town_unit, departments, member_ids, tz):
+        self.rng = rng
+        self.topics = topics  # (pk, town_id, town name)
+        self.town_unit = town_unit
+        self.departments = departments
+        self.member_ids = member_ids
+        self.tz = tz
+
+    def weighted(self, options: dict) -> str:
+        return self.rng.choices(list(options), weights=list(options.values()))[0]
+
+    def at(self, day: date) -> datetime:
+        """An office-hours moment of the day, in the portal's time zone."""
+        return datetime.combine(day, dtime(9 + self.rng.randrange(8), self.rng.randrange(60)), self.tz)
+
+    def phone(self) -> str:
+        return self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+
+    def item(self):
+        """One OutcomeItem (unsaved) and its supervising member ids."""
+        from outcomes.models import OutcomeItem
+
+        rng = self.rng
+        topic_id, town_id, town_name = rng.choice(self.topics)
+        unit = self.town_unit[town_id] if town_id and rng.random() < 0.3 else rng.choice(self.departments)
+        place = (town_name or "") + rng.choice(PLACES_SUFFIX)
+        obj = rng.choice(OBJECTS)
+        text = f"{place}{obj}：" + rng.choice(ACTIONS).format(o=obj) + "。"
+        item = OutcomeItem(
+            topic_id=topic_id,
+            town_id=town_id,
+            unit=unit,
+            text=text,
+            contact_name=unit.contact_name or rng.choice(SURNAMES) + rng.choice(GIVEN),
+            contact_phone=unit.contact_phone or (self.phone() if rng.random() < 0.8 else ""),
+        )
+        share = rng.random()
+        supervised = 0.15
+        if share < SHARE_FINAL:
+            item.status = self.weighted(FINAL_WEIGHTS)
+            item.deadline = SCAN_DAY - timedelta(days=rng.randint(1, 3 * 365))
+            handed = item.deadline - timedelta(days=rng.randint(30, 90))
+            closed = min(handed + timedelta(days=rng.randint(10, 150)), SCAN_DAY - timedelta(days=1))
+            item.answer_status = item.status
+            item.answer = rng.choice(ANSWERS)
+            item.reason = NOT_FEASIBLE_REASON if item.status == "not_feasible" else ""
+            item.closed_at = self.at(closed)
+            if rng.random() < 0.6:
+                item.published_at = item.closed_at + timedelta(days=rng.randint(1, 10))
+        elif share < SHARE_FINAL + SHARE_ANSWERED:
+            item.status = "answered"
+            item.answer_status = "implemented"
+            item.answer = ANSWERS[0]
+            item.deadline = SCAN_DAY + timedelta(days=rng.randint(-30, 60))
+            handed = item.deadline - timedelta(days=rng.randint(30, 90))
+        else:
+            item.status = self.weighted(OPEN_WEIGHTS)
+            if rng.random() < OPEN_OVERDUE:
+                item.deadline = SCAN_DAY - timedelta(days=rng.randint(1, 60))
+                supervised = 0.6
+            else:
+                item.deadline = SCAN_DAY + timedelta(days=rng.randint(0, 120))
+            if rng.random() < LATE_HAND_OVER:
+                handed = item.deadline - timedelta(days=rng.randint(0, 6))
+            else:
+                handed = item.deadline - timedelta(days=rng.randint(14, 90))
+        # Every item was handed over before the catch-up scan's day.
+        handed = min(handed, SCAN_DAY - timedelta(days=2 + rng.randrange(3)))
+        item.created_at = self.at(handed)
+        members = []
+        if self.member_ids and rng.random() < supervised:
+            members = rng.sample(self.member_ids, rng.randint(1, 2))
+        return item, members
+
+
+def ensure_data(target: int) -> dict:
+    """Migrate, seed the demo county if missing, add the staff, top OutcomeItem up to `target`, ANALYZE."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from consult_portal import demo
+    from consult_portal.models import Area, ResponsibleUnit
+    from members.models import Member
+    from outcomes.models import OutcomeEvent, OutcomeItem
+    from topics.models import Topic
+
+    timings = {}
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    timings["migrate"] = time.perf_counter() - started
+
+    if not Area.objects.filter(code=demo.COUNTY_CODE).exists():
+        print("Loading the demo county (seed_demo)…", flush=True)
+        started = time.perf_counter()
+        call_command("seed_demo")
+        timings["seed_demo"] = time.perf_counter() - started
+
+    timings["users"] = ensure_staff()
+
+    existing = OutcomeItem.objects.count()
+    missing = target - existing
+    timings["added"] = max(missing, 0)
+    if missing > 0:
+        units = list(ResponsibleUnit.objects.order_by("pk"))
+        gen = Generator(
+            rng=random.Random(1),
+            topics=list(Topic.objects.order_by("pk").values_list("pk", "town_id", "town__name")),
+            town_unit={u.town_id: u for u in units if u.kind == ResponsibleUnit.Kind.TOWN},
+            departments=[u for u in units if u.kind == ResponsibleUnit.Kind.DEPARTMENT],
+            member_ids=list(Member.objects.order_by("pk").values_list("pk", flat=True)),
+            tz=timezone.get_current_timezone(),
+        )
+        print(f"Adding {missing} outcome items to the {existing} there ({BATCH} a batch)…", flush=True)
+        started = time.perf_counter()
+        through = OutcomeItem.supervisors.through
+        done = 0
+        with keep_given_timestamps(OutcomeItem._meta.get_field("created_at"), OutcomeEvent._meta.get_field("at")):
+            while done < missing:
+                size = min(BATCH, missing - done)
+                pairs = [gen.item() for _ in range(size)]
+                with transaction.atomic():
+                    items = OutcomeItem.objects.bulk_create([item for item, _ in pairs])
+                    OutcomeEvent.objects.bulk_create(
+                        [
+                            OutcomeEvent(
+                                item=item,
+                                at=item.created_at,
+                                kind=OutcomeEvent.Kind.HANDED_OVER,
+                                note=f"{item.unit.name} · {item.contact_name} · {item.deadline.isoformat()}",
+                            )
+                            for item in items
+                        ]
+                    )
+                    through.objects.bulk_create(
+                        [
+                            through(outcomeitem_id=item.pk, member_id=member_id)
+                            for item, (_, members) in zip(items, pairs, strict=True)
+                            for member_id in members
+                        ]
+                    )
+                done += size
+                print(f"  {existing + done} items ({time.perf_counter() - started:.1f} s)", flush=True)
+        timings["fill"] = time.perf_counter() - started
+        # Guard against a Django that ignores the switch: the hand-over dates must be the generated ones.
+        kept = OutcomeItem.objects.filter(created_at__date__lt=SCAN_DAY).count()
+        if kept < missing // 2:
+            sys.exit(f"created_at was not kept: only {kept} items were handed over before {SCAN_DAY}.")
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    timings["analyze"] = time.perf_counter() - started
+    return timings
+
+
+# -- the measurements ------------------------------------------------------------------------------
+
+
+@dataclass
+class Scan:
+    name: str
+    day: date
+    seconds: float
+    queries: int
+    queued: dict
+    inserted: int
+    enqueued: int
+    escalated: int
+    captured: list
+
+
+SCANS = [
+    ("catch-up: first scan ever (day before)", -1),
+    ("first scan of the day", 0),
+    ("same scan again, same day", 0),
+    ("next day's scan", 1),
+]
+
+
+def reset(days: list[date]) -> None:
+    """Undo what the bench's scans did, so that each round starts from the same state."""
+    from django.db import connection, transaction
+
+    from consult_portal.models import Notification
+    from outcomes import reminders
+    from outcomes.models import OutcomeEvent, OutcomeItem
+
+    with transaction.atomic():
+        marked = OutcomeItem.objects.filter(escalated_on__in=days)
+        OutcomeEvent.objects.filter(item__in=marked, kind=OutcomeEvent.Kind.ESCALATED).delete()
+        marked.update(escalated_on=None)
+        Notification.objects.filter(kind__in=[reminders.KIND_DUE, reminders.KIND_OVERDUE]).delete()
+    with connection.cursor() as cursor:
+        for model in (Notification, OutcomeEvent, OutcomeItem):
+            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+
+
+def run_scan(name: str, day: date, enqueued: list) -> Scan:
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from consult_portal.models import Notification
+    from outcomes import reminders
+    from outcomes.models import OutcomeItem
+
+    enqueued.clear()
+    ContentType.objects.clear_cache()  # every scan looks its content type up, as the first of a worker does
+    before = Notification.objects.count()
+    escalated_before = OutcomeItem.objects.filter(escalated_on=day).count()
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        queued = reminders.scan(day)
+        seconds = time.perf_counter() - started
+    inserted = Notification.objects.count() - before
+    scan = Scan(
+        name=name,
+        day=day,
+        seconds=seconds,
+        queries=len(captured.captured_queries),
+        queued=queued,
+        inserted=inserted,
+        enqueued=len(enqueued),
+        escalated=OutcomeItem.objects.filter(escalated_on=day).count() - escalated_before,
+        captured=list(captured.captured_queries),
+    )
+    total = queued["due"] + queued["overdue"]
+    if not total == inserted == scan.enqueued:
+        sys.exit(f"{name}: scan said {queued}, {inserted} rows were inserted, {scan.enqueued} were enqueued.")
+    return scan
+
+
+def run_rounds(rounds: int) -> list[list[Scan]]:
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from consult_portal import notifications
+
+    # Load the URLconf and the translation catalogue once, as a worker does on its first task: a one-off
+    # cost of the process, not of the scan.
+    with translation.override(settings.LANGUAGE_CODE):
+        reverse("outcomes:staff-detail", args=[1])
+        translation.gettext("Overdue")
+    enqueued: list[int] = []
+    # Queue, do not deliver: see the module docstring.
+    notifications.enqueue = enqueued.append
+    days = [SCAN_DAY + timedelta(days=shift) for _name, shift in SCANS]
+    results = []
+    for number in range(1, rounds + 1):
+        reset(days)
+        scans = []
+        for name, shift in SCANS:
+            scan = run_scan(name, SCAN_DAY + timedelta(days=shift), enqueued)
+            print(
+                f"  round {number}, {name} ({scan.day}): {scan.seconds:.2f} s, {scan.queries} queries, "
+                f"{scan.inserted} notifications",
+                flush=True,
+            )
+            scans.append(scan)
+        if scans[2].inserted:
+            sys.exit("The same scan run twice on a day queued messages the second time.")
+        results.append(scans)
+    return results
+
+
+def explain(scan: Scan) -> None:
+    """EXPLAIN ANALYZE the scan's main selects: the reminder candidates and the first escalation batch.
+
+    The escalation select finds nothing once the scan has marked the items, so its plan is taken in a
+    transaction that clears the marks of the day first and is rolled back.
+    """
+    from django.db import connection, transaction
+
+    from outcomes.models import OutcomeItem
+
+    main = [q for q in scan.captured if 'FROM "outcomes_outcomeitem"' in q["sql"] and "FOR UPDATE" not in q["sql"]]
+    main = main[:1]
+    main += [q for q in scan.captured if "SKIP LOCKED" in q["sql"]][:1]
+    slowest = sorted(scan.captured, key=lambda q: float(q["time"]), reverse=True)[:5]
+    print(f"\n### EXPLAIN ANALYZE: {scan.name}, {scan.day} ({scan.seconds:.2f} s, {scan.queries} queries)\n")
+    print("Slowest queries of the scan:\n")
+    for query in slowest:
+        print(f"- {float(query['time']) * 1000:.1f} ms: {query['sql'][:160]}…")
+    print()
+    for query in main:
+        print(f"-- {float(query['time']) * 1000:.1f} ms when captured\n{query['sql']}\n")
+        with transaction.atomic():
+            OutcomeItem.objects.filter(escalated_on=scan.day).update(escalated_on=None)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
+            transaction.set_rollback(True)
+        print()
+
+
+def report(results: list[list[Scan]], timings: dict, force_explain: bool) -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count, Q
+
+    from consult_portal.models import Notification, User
+    from outcomes.models import OutcomeItem
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    last = results[-1]
+
+    print(f"\n## Reminder scan bench (scan day {SCAN_DAY}, {len(results)} rounds)\n")
+    print(
+        "| scan | day | median s | min s | max s | queries | queued due / overdue "
+        "| notifications inserted | items escalated |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for i, scan in enumerate(last):
+        times = [r[i].seconds for r in results]
+        for other in results:
+            if (other[i].queries, other[i].inserted) != (scan.queries, scan.inserted):
+                print(f"<!-- round differs: {other[i].name}: {other[i].queries} queries, {other[i].inserted} rows -->")
+        print(
+            f"| {scan.name} | {scan.day} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} "
+            f"| {scan.queries} | {scan.queued['due']} / {scan.queued['overdue']} | {scan.inserted} | {scan.escalated} |"
+        )
+    print()
+    counts = OutcomeItem.objects.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status__in=OutcomeItem.OPEN)),
+        window=Count(
+            "pk",
+            filter=Q(status__in=OutcomeItem.OPEN, deadline__gte=SCAN_DAY, deadline__lte=SCAN_DAY + timedelta(days=7)),
+        ),
+        overdue=Count("pk", filter=Q(status__in=OutcomeItem.OPEN, deadline__lt=SCAN_DAY)),
+        answered=Count("pk", filter=Q(status=OutcomeItem.Status.ANSWERED)),
+        final=Count("pk", filter=Q(status__in=OutcomeItem.FINAL)),
+    )
+    supervised = OutcomeItem.supervisors.through.objects.values("outcomeitem_id").distinct().count()
+    print(
+        f"- outcome items: {counts['total']}: {counts['open']} open ({counts['window']} with a deadline in the "
+        f"7 days from {SCAN_DAY}, {counts['overdue']} overdue on it), {counts['answered']} answered, "
+        f"{counts['final']} closed; {supervised} with supervising members"
+    )
+    users = User.objects.filter(is_active=True)
+    print(
+        f"- active users: {users.count()} ({users.filter(unit__isnull=False).count()} of units, "
+        f"{users.filter(town__isnull=False).count()} of towns, "
+        f"{users.filter(groups__name='office').count()} office); "
+        f"reminders {settings.OUTCOME_REMINDER_DAYS} days before, "
+        f"SMS {'on' if settings.OUTCOME_REMINDER_SMS else 'off'}"
+    )
+    print(f"- notifications in the outbox after the last round: {Notification.objects.count()}")
+    print(f"- PostgreSQL {version}; scan run in-process, deliveries queued not run; DEBUG={os.environ.get('DEBUG')}")
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    print(
+        f"- machine: {cpus} CPUs (nproc), {platform.machine()}, Python {platform.python_version()}; "
+        f"load average {load} at the end (1/5/15 min)"
+    )
+    setup = ", ".join(
+        f"{label} {timings[key]:.1f} s"
+        for key, label in (("migrate", "migrate"), ("seed_demo", "seed_demo"), ("fill", "fill"), ("analyze", "ANALYZE"))
+        if key in timings
+    )
+    print(f"- set-up: {timings['added']} items and {timings['users']} users added; {setup}")
+
+    slow = [s for s in last if s.seconds > SLOW_SCAN_S]
+    if slow:
+        print(f"\nOver {SLOW_SCAN_S:.0f} s: {', '.join(s.name for s in slow)}.")
+    slowest = max(last, key=lambda s: s.seconds)
+    if slowest.seconds > EXPLAIN_OVER_S or force_explain:
+        explain(slowest)
+    else:
+        print(f"\nNo scan took over {EXPLAIN_OVER_S:.0f} s: no plan printed.")
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django()
+    timings = ensure_data(args.items)
+    print("Measuring…", flush=True)
+    results = run_rounds(args.rounds)
+    report(results, timings, args.explain)
+
+
+if __name__ == "__main__":
+    main()
