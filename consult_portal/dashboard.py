@@ -1,3 +1,447 @@
-"""The dashboard for staff and leaders, and the public statistics with their CSV (#7)."""
+"""The dashboard for staff and leaders, and the public statistics with their CSV (#7).
 
-urlpatterns: list = []
+The figures and their definitions are in `stats`; this module labels them, links each to the list behind it,
+and serves them as a page, an .xlsx, a Word summary, and (the public subset) a page and a CSV.
+"""
+
+import csv
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from outcomes.models import OutcomeItem
+from topics.models import Topic
+
+from . import audit, documents, stats
+from .access import STAFF_ROLES, role_required, town_scope
+from .forms import ListFilterForm
+from .models import Area
+from .spreadsheets import xlsx_download
+
+OS = OutcomeItem.Status
+
+
+class DashboardForm(ListFilterForm):
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
+    town = forms.ModelChoiceField(
+        label=gettext_lazy("Town / street"),
+        required=False,
+        queryset=Area.objects.none(),
+        empty_label=gettext_lazy("Whole county"),
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+
+
+class PublicStatsForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, y) for y in years]
+        self.fields["year"].widget.attrs["class"] = "form-select"
+
+
+def _choice(request):
+    """(form, year, town) from the query string; a liaison asking for another town gets a 404."""
+    scope = town_scope(request.user)
+    form = DashboardForm(request.GET or None, years=stats.years(), town_scope=scope)
+    data = form.cleaned_data if form.is_valid() else {}
+    year = data.get("year") or timezone.localdate().year
+    if scope is not None:
+        asked = request.GET.get("town")
+        if asked and asked != str(scope.pk):
+            raise Http404
+        return form, year, scope
+    return form, year, data.get("town")
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    value: object
+    url: str = ""
+
+    def __post_init__(self):
+        self.label = str(self.label)  # choices' labels are lazy; the .xlsx and .docx need text
+
+
+def _link(name: str, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
+    """The figures as labelled rows, each with the staff list behind it, in the order of the page."""
+    f, year = dash.total, dash.year
+    town = dash.town.pk if dash.town else None
+    meetings = _link("sessions:staff-meetings", year=year, town=town)
+    outcomes = _link("outcomes:staff-list", year=year, town=town)
+
+    def topics(**params):
+        return _link("topics:staff-list", year=year, town=town, **params)
+
+    def items(**params):
+        return _link("outcomes:staff-list", year=year, town=town, **params)
+
+    satisfaction = _link("outcomes:staff-satisfaction", year=year)
+    members = _link("members:list", town=town)
+    return [
+        (
+            _("Consultation work"),
+            [
+                Row("meetings_held", _("Consultations held"), f.meetings_held, meetings),
+                Row("target", _("Target"), f.target),
+                Row("suggestions", _("Suggestions raised"), f.suggestions, meetings),
+                Row("consensus", _("Consensus reached"), f.consensus, meetings),
+            ],
+        ),
+        (
+            _("Topics by source"),
+            [
+                *(Row(f"topics_{s}", label, f.topics[s], topics(source=s)) for s, label in Topic.Source.choices),
+                Row("topics_total", _("Topics received"), f.topics_total, topics()),
+            ],
+        ),
+        (
+            _("Topics by status"),
+            [Row(f"status_{s}", label, f.statuses[s], topics(status=s)) for s, label in Topic.Status.choices],
+        ),
+        (
+            _("Outcome items"),
+            [
+                Row("outcomes", _("Items handed over"), f.outcomes, outcomes),
+                Row("implemented", _("Problems solved (implemented)"), f.implemented, items(status=OS.IMPLEMENTED)),
+                Row("partly", OS.PARTLY.label, f.partly, items(status=OS.PARTLY)),
+                Row("not_feasible", OS.NOT_FEASIBLE.label, f.not_feasible, items(status=OS.NOT_FEASIBLE)),
+                Row("answered", OS.ANSWERED.label, f.answered, items(status=OS.ANSWERED)),
+                Row("in_progress", _("Being handled"), f.in_progress, items(status="open")),
+                Row("overdue", _("Overdue"), f.overdue, items(overdue="on")),
+            ],
+        ),
+        (
+            _("Rates"),
+            [
+                Row("adoption_rate", _("Adoption rate"), stats.percent(f.adoption_rate), outcomes),
+                Row("implementation_rate", _("Implementation rate"), stats.percent(f.implementation_rate), outcomes),
+                Row("satisfaction_rate", _("Satisfaction rate"), f.satisfaction.percent, satisfaction),
+                Row("satisfaction_answers", _("Satisfaction answers"), f.satisfaction.total, satisfaction),
+            ],
+        ),
+        (
+            _("Residents' voluntary participation"),
+            [
+                Row(
+                    "resident_topics",
+                    _("Topics suggested by residents"),
+                    f.topics[Topic.Source.RESIDENT],
+                    topics(source=Topic.Source.RESIDENT),
+                ),
+                Row(
+                    "resident_topic_share",
+                    _("Share of all topics"),
+                    stats.percent(f.resident_topic_share),
+                    topics(source=Topic.Source.RESIDENT),
+                ),
+                Row("walk_ins", _("Residents who came of their own accord"), f.walk_ins, meetings),
+                Row("resident_participants", _("Residents concerned taking part"), f.resident_participants, meetings),
+                Row("survey_responses", _("Online satisfaction answers"), f.survey_responses, satisfaction),
+            ],
+        ),
+        (
+            _("Members' participation"),
+            [
+                Row("members_took_part", _("Members who took part"), f.members_took_part, members),
+                Row("members_active", _("Active members"), f.members_active, members),
+                Row("members_rate", _("Members' participation rate"), stats.percent(f.members_rate), members),
+            ],
+        ),
+    ]
+
+
+def _town_rows(dash: stats.Dashboard) -> list[dict]:
+    """Each town's figures, linked to its own dashboard."""
+    return [
+        {"town": f.town, "figures": f, "url": _link("dashboard", year=dash.year, town=f.town.pk)} for f in dash.by_town
+    ]
+
+
+def _chart_data(dash: stats.Dashboard) -> dict:
+    f = dash.total
+    return {
+        "consultations": {
+            "labels": [t.town.name for t in dash.by_town],
+            "held": [t.meetings_held for t in dash.by_town],
+            "target": [t.target for t in dash.by_town],
+            "heldLabel": _("Consultations held"),
+            "targetLabel": _("Target"),
+        },
+        "sources": {
+            "labels": [label for _s, label in Topic.Source.choices],
+            "values": [f.topics[s] for s in Topic.Source.values],
+        },
+        "outcomes": {
+            "labels": [
+                _("Being handled"),
+                OS.ANSWERED.label,
+                OS.IMPLEMENTED.label,
+                OS.PARTLY.label,
+                OS.NOT_FEASIBLE.label,
+            ],
+            "values": [f.in_progress, f.answered, f.implemented, f.partly, f.not_feasible],
+            "label": _("Outcome items"),
+        },
+    }
+
+
+def _scope_name(town) -> str:
+    return town.name if town is not None else _("Whole county")
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def dashboard(request):
+    form, year, town = _choice(request)
+    dash = stats.compute(year=year, town=town)
+    query = urlencode({"year": year, **({"town": town.pk} if town else {})})
+    return render(
+        request,
+        "portal/staff/dashboard.html",
+        {
+            "form": form,
+            "dash": dash,
+            "year": year,
+            "town": town,
+            "scope_name": _scope_name(town),
+            "sections": sections(dash),
+            "town_rows": _town_rows(dash) if town is None else [],
+            "chart_data": _chart_data(dash),
+            "query": query,
+            "definitions": definitions(),
+        },
+    )
+
+
+def _export_rows(dash: stats.Dashboard):
+    for title, rows in sections(dash):
+        for row in rows:
+            yield [str(title), row.label, row.value if row.value is not None else ""]
+    if dash.town is None:
+        yield []
+        yield [
+            _("Town / street"),
+            _("Consultations held"),
+            _("Target"),
+            _("Topics received"),
+            _("Problems solved (implemented)"),
+            _("Being handled"),
+            _("Overdue"),
+            _("Satisfaction rate"),
+        ]
+        for f in dash.by_town:
+            yield [
+                f.town.name,
+                f.meetings_held,
+                f.target,
+                f.topics_total,
+                f.implemented,
+                f.in_progress,
+                f.overdue,
+                f.satisfaction.percent,
+            ]
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def export(request):
+    _form, year, town = _choice(request)
+    dash = stats.compute(year=year, town=town)
+    suffix = f"-{town.code}" if town else ""
+    response, count = xlsx_download(
+        filename=f"dashboard-{year}{suffix}.xlsx",
+        sheet_title=str(year),
+        header=[_("Section"), _("Figure"), _("Value")],
+        rows=_export_rows(dash),
+    )
+    audit.record(
+        actor=request.user,
+        action="dashboard_export",
+        obj=town,
+        after={"year": year, "town": town.pk if town else None, "rows": count},
+        request=request,
+    )
+    return response
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def summary(request):
+    """The year's summary of figures as a Word document, for the office's report upward."""
+    _form, year, town = _choice(request)
+    dash = stats.compute(year=year, town=town)
+    scope = _scope_name(town)
+    title = _("%(scope)s: summary of consultation work in %(year)s") % {"scope": scope, "year": year}
+    document = documents.new_document(title=title)
+    f = dash.total
+    documents.paragraph(
+        document,
+        _(
+            "In %(year)s, %(held)s consultations were held against a target of %(target)s; %(topics)s topics were "
+            "received, %(suggestions)s suggestions raised and %(consensus)s items of consensus reached. Of %(items)s "
+            "outcome items handed to the units, %(implemented)s are implemented, %(in_progress)s are being handled "
+            "and %(overdue)s are overdue."
+        )
+        % {
+            "year": year,
+            "held": f.meetings_held,
+            "target": f.target,
+            "topics": f.topics_total,
+            "suggestions": f.suggestions,
+            "consensus": f.consensus,
+            "items": f.outcomes,
+            "implemented": f.implemented,
+            "in_progress": f.in_progress,
+            "overdue": f.overdue,
+        },
+    )
+    numerals = iter("一二三四五六七八九十")
+    for section_title, rows in sections(dash):
+        documents.heading(document, f"{next(numerals)}、{section_title}")
+        documents.table(
+            document,
+            [[row.label, "" if row.value is None else row.value] for row in rows],
+            header=[_("Figure"), _("Value")],
+            widths=[110, 46],
+        )
+    if town is None and dash.by_town:
+        documents.heading(document, f"{next(numerals)}、{_('By town')}")
+        documents.table(
+            document,
+            [[t.town.name, t.meetings_held, t.target, t.implemented, t.satisfaction.percent] for t in dash.by_town],
+            header=[_("Town / street"), _("Consultations held"), _("Target"), _("Implemented"), _("Satisfaction rate")],
+        )
+    documents.heading(document, f"{next(numerals)}、{_('Definitions')}")
+    for term, definition in definitions():
+        documents.paragraph(document, str(definition), label=str(term))
+    audit.record(
+        actor=request.user,
+        action="dashboard_summary_export",
+        obj=town,
+        after={"year": year, "town": town.pk if town else None},
+        request=request,
+    )
+    suffix = f"-{town.name}" if town else ""
+    return documents.docx_response(document, f"{year}年协商工作数据汇总{suffix}.docx")
+
+
+def definitions() -> list[tuple[str, str]]:
+    """How the rates are computed, shown on the page and in the summary."""
+    return [
+        (
+            _("Consultations held"),
+            _(
+                "Meetings held or with their record completed in the year, at a platform of the town or its villages. "
+                "Target: %(n)s per town and year."
+            )
+            % {"n": stats.per_town_target()},
+        ),
+        (
+            _("Adoption rate"),
+            _(
+                "Suggestions and consensus items of the year's meetings handed to a responsible unit, "
+                "divided by all suggestions and consensus items of those meetings."
+            ),
+        ),
+        (
+            _("Implementation rate"),
+            _(
+                "Items implemented or partly implemented, divided by the items with a final result (implemented, "
+                "partly implemented, not feasible for now), of the items handed over in the year."
+            ),
+        ),
+        (
+            _("Satisfaction rate"),
+            _(
+                "Very satisfied, satisfied and basically satisfied answers, divided by all answers, online and from "
+                "field visits and questionnaires, for the published items handed over in the year."
+            ),
+        ),
+        (
+            _("Members' participation rate"),
+            _(
+                "Active members (for a town, those sunk into it) who checked in at a meeting or took part in research "
+                "there in the year, divided by those active members."
+            ),
+        ),
+    ]
+
+
+# The public statistics: no login, counts only.
+
+
+def _public_year(year: int) -> int:
+    if not stats.FIRST_YEAR <= year <= timezone.localdate().year:
+        raise Http404
+    return year
+
+
+def _public_rows(dash: stats.Dashboard) -> list[dict]:
+    rows = [stats.public_row(f, f.town.name) for f in dash.by_town]
+    if any((dash.county_wide.meetings_held, dash.county_wide.outcomes)):
+        rows.append(stats.public_row(dash.county_wide, _("County level")))
+    return rows
+
+
+@require_GET
+def public_stats(request):
+    form = PublicStatsForm(request.GET or None, years=stats.years())
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
+    dash = stats.compute(year=year, members=False)
+    return render(
+        request,
+        "portal/public/stats.html",
+        {
+            "form": form,
+            "year": year,
+            "total": stats.public_row(dash.total, _("Whole county")),
+            "total_figures": dash.total,
+            "rows": _public_rows(dash),
+            "columns": stats.PUBLIC_COLUMNS,
+        },
+    )
+
+
+@require_GET
+def public_csv(request, year: int):
+    """Open data: the county's and each town's figures, UTF-8 with a BOM so that Excel reads the Chinese."""
+    year = _public_year(year)
+    dash = stats.compute(year=year, members=False)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consultation-stats-{year}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    keys = [key for key, _label in stats.PUBLIC_COLUMNS]
+    writer.writerow([_("Year"), *(str(label) for _key, label in stats.PUBLIC_COLUMNS)])
+    for row in [stats.public_row(dash.total, _("Whole county")), *_public_rows(dash)]:
+        writer.writerow([year, *(row[key] for key in keys)])
+    return response
+
+
+urlpatterns = [
+    path("staff/dashboard/", dashboard, name="dashboard"),
+    path("staff/dashboard/export.xlsx", export, name="dashboard-export"),
+    path("staff/dashboard/summary.docx", summary, name="dashboard-summary"),
+    path("stats/", public_stats, name="public-stats"),
+    path("stats/<int:year>.csv", public_csv, name="public-stats-csv"),
+]

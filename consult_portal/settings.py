@@ -183,6 +183,9 @@ OUTCOME_REMINDER_HOUR = env.int("OUTCOME_REMINDER_HOUR", default=8)
 OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
 # Satisfaction responses accepted per address and hour (a village committee's shared Wi-Fi counts as one address).
 SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
+# Consultations each town must hold per year (the county's target is this times the number of towns): the
+# dashboard and the liaison stations' assessment count against it.
+CONSULTATIONS_PER_TOWN_TARGET = env.int("CONSULTATIONS_PER_TOWN_TARGET", default=2)
 
 # Places (towns or villages) a member can be sunk into before the coverage view flags them as stretched.
 MEMBER_MAX_PLACES = env.int("MEMBER_MAX_PLACES", default=3)
