@@ -1,3 +1,170 @@
 """考核: the yearly assessment of the liaison stations and its ranking (#7)."""
 
-urlpatterns: list = []
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sessions.models import StationAssessmentWeights
+
+from . import audit
+from .access import STAFF_ROLES, role_required, town_scope
+from .assessment import CRITERIA, commended_places, ranking, target
+from .models import Role
+from .spreadsheets import xlsx_download
+
+
+class WeightsForm(forms.ModelForm):
+    class Meta:
+        model = StationAssessmentWeights
+        fields = [key for key, _label in CRITERIA]
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = [cleaned.get(key) for key, _label in CRITERIA]
+        if all(w is not None for w in weights) and sum(weights) == 0:
+            raise forms.ValidationError(gettext_lazy("Give at least one criterion some points."), code="all_zero")
+        return cleaned
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def _scoped(scores: list, town) -> list:
+    """Liaison staff see their own station's row only; its rank is still among all the stations."""
+    return scores if town is None else [score for score in scores if score.town.pk == town.pk]
+
+
+@role_required(*STAFF_ROLES)
+def assessment(request):
+    year = _year(request)
+    town = town_scope(request.user)
+    weights = StationAssessmentWeights.current()
+    scores = ranking(year=year, weights=weights)
+    station_count = len(scores)
+    scores = _scoped(scores, town)
+    return render(
+        request,
+        "portal/staff/assessment.html",
+        {
+            "year": year,
+            "scores": scores,
+            "station_count": station_count,
+            "commended_count": commended_places(station_count),
+            "target": target(),
+            "weights": weights,
+            "full_marks": sum(getattr(weights, key) for key, _label in CRITERIA),
+            "town": town,
+            "today": timezone.localdate(),
+            "can_change_weights": request.user.has_role(Role.OFFICE),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+def assessment_weights(request):
+    year = _year(request)
+    form = WeightsForm(request.POST or None, instance=StationAssessmentWeights.current())
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            before = audit.snapshot(StationAssessmentWeights.current())
+            weights = form.save()
+            audit.record(
+                actor=request.user,
+                action="assessment_weights",
+                obj=weights,
+                before=before,
+                after=audit.snapshot(weights),
+                request=request,
+            )
+        messages.success(request, _("Saved."))
+        return redirect(f"{reverse('assessment')}?year={year}")
+    return render(
+        request,
+        "portal/staff/assessment_weights.html",
+        {"form": form, "year": year},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def export_header() -> list[str]:
+    return [
+        _("Rank"),
+        _("Liaison station"),
+        _("Consultations held"),
+        _("Target"),
+        _("Score"),
+        _("Outcome items handed over"),
+        _("Implemented"),
+        _("Partly implemented"),
+        _("Score"),
+        _("Satisfied responses"),
+        _("All responses"),
+        _("Satisfaction rate"),
+        _("Score"),
+        _("Platforms"),
+        _("Meeting the five-haves standard"),
+        _("Score"),
+        _("Sunk members"),
+        _("Taking part"),
+        _("Score"),
+        _("Total"),
+        _("Commendation"),
+    ]
+
+
+def export_row(score) -> list:
+    rate = score.satisfaction.rate
+    return [
+        score.rank,
+        score.town.name,
+        score.held,
+        score.target,
+        score.points("consultations"),
+        score.handed,
+        score.implemented,
+        score.partly,
+        score.points("outcomes"),
+        score.satisfaction.satisfied,
+        score.satisfaction.total,
+        None if rate is None else round(rate, 4),
+        score.points("satisfaction"),
+        score.platform_count,
+        score.five_haves,
+        score.points("platforms"),
+        score.sunk,
+        score.active,
+        score.points("members"),
+        score.total,
+        _("Proposed for commendation") if score.commended else "",
+    ]
+
+
+@role_required(*STAFF_ROLES)
+def assessment_export(request):
+    year = _year(request)
+    scores = _scoped(ranking(year=year), town_scope(request.user))
+    response, rows = xlsx_download(
+        filename=f"assessment-{year}.xlsx",
+        sheet_title=str(year),
+        header=export_header(),
+        rows=(export_row(score) for score in scores),
+    )
+    audit.record(actor=request.user, action="assessment_export", after={"year": year, "rows": rows}, request=request)
+    return response
+
+
+urlpatterns = [
+    path("staff/assessment/", assessment, name="assessment"),
+    path("staff/assessment/weights/", assessment_weights, name="assessment-weights"),
+    path("staff/assessment.xlsx", assessment_export, name="assessment-export"),
+]

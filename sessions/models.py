@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -265,3 +266,38 @@ class MeetingPhoto(models.Model):
 
     def __str__(self):
         return self.image.name
+
+
+class StationAssessmentWeights(models.Model):
+    """考核: the points each criterion of the liaison stations' yearly assessment is worth when fully met.
+
+    One row that office staff change; a station earns a criterion's points in proportion to how far it met it.
+    """
+
+    consultations = models.PositiveSmallIntegerField(
+        _("points for consultations held against the target"), default=30, validators=[MaxValueValidator(100)]
+    )
+    outcomes = models.PositiveSmallIntegerField(
+        _("points for outcome items implemented"), default=25, validators=[MaxValueValidator(100)]
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("points for the satisfaction rate"), default=20, validators=[MaxValueValidator(100)]
+    )
+    platforms = models.PositiveSmallIntegerField(
+        _("points for platforms meeting the five-haves standard"), default=15, validators=[MaxValueValidator(100)]
+    )
+    members = models.PositiveSmallIntegerField(
+        _("points for sunk members taking part"), default=10, validators=[MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("station assessment weights")
+        verbose_name_plural = _("station assessment weights")
+        constraints = [models.CheckConstraint(name="station_assessment_weights_single_row", condition=Q(pk=1))]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "StationAssessmentWeights":
+        return cls.objects.get_or_create(pk=1)[0]
