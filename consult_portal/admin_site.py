@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .models import Role
+from .privacy import mask_phone
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -41,3 +42,14 @@ class AuditedModelAdmin(admin.ModelAdmin):
                 actor=request.user, action="admin_delete", obj=obj, before=audit.snapshot(obj), request=request
             )
         super().delete_queryset(request, queryset)
+
+
+def masked_phone(field_name: str):
+    """A read-only admin column showing a resident's phone masked (138****1234), for models whose phone field
+    the admin excludes: staff who need the number whole use the portal's audited "show the number"."""
+
+    def column(obj) -> str:
+        return mask_phone(getattr(obj, field_name, ""))
+
+    column.short_description = _("phone")
+    return column

@@ -1,6 +1,7 @@
 """The audit log: every staff write calls `record` inside its transaction."""
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -8,13 +9,19 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
+from .privacy import mask_phone, resident_phone_fields
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
-    """The object's field values as JSON-safe data, for the before/after columns."""
+    """The object's field values as JSON-safe data, for the before/after columns; residents' phones masked."""
     data = model_to_dict(obj, fields=fields)
+    for name in resident_phone_fields(obj):
+        if name in data:
+            data[name] = mask_phone(data[name])
     for key, value in data.items():
         if isinstance(value, models.Model):
             data[key] = value.pk
@@ -55,3 +62,117 @@ def record(
         after=after,
         ip=client_ip(request),
     )
+
+
+# -- reading the log ----------------------------------------------------------------------------
+
+# Entries younger than this are never removed, whatever `prune` is asked (等级保护 level 2 asks for 180 days).
+MIN_RETENTION_DAYS = 180
+
+# What each action is called in the viewer and its filter. New actions show their code until they are added here.
+ACTION_LABELS: dict[str, str] = {
+    # accounts
+    "login": _("Logged in"),
+    "logout": _("Logged out"),
+    "login_failed": _("Failed login"),
+    "login_unlock": _("Unlocked a login"),
+    "admin_set_password": _("Set a user's password"),
+    # residents' personal data
+    "personal_data_view": _("Viewed a resident's personal data"),
+    "submitters_purge": _("Removed submitters' personal data"),
+    # exports
+    "audit_export": _("Exported the audit log"),
+    "audit_prune": _("Removed old audit entries"),
+    "member_export": _("Exported the member registry"),
+    "performance_export": _("Exported member performance"),
+    "assessment_export": _("Exported the station assessment"),
+    "dashboard_export": _("Exported the dashboard"),
+    "dashboard_summary_export": _("Exported the dashboard summary"),
+    "topic_export": _("Exported topics"),
+    "meeting_export": _("Exported meetings"),
+    "platform_export": _("Exported platforms"),
+    "outcome_export": _("Exported outcomes"),
+    "meeting_notice_export": _("Downloaded a meeting notice"),
+    "meeting_record_export": _("Downloaded a meeting record"),
+    "assignment_sheet_export": _("Downloaded an assignment sheet"),
+    # admin
+    "admin_add": _("Added in the admin"),
+    "admin_change": _("Changed in the admin"),
+    "admin_delete": _("Deleted in the admin"),
+    # topics and the annual plan
+    "topic_submit": _("Entered a topic"),
+    "topic_accept": _("Accepted a topic"),
+    "topic_visit": _("Asked for a visit"),
+    "topic_decline": _("Declined a topic"),
+    "topic_merge": _("Merged a topic"),
+    "topic_forward": _("Forwarded a topic"),
+    "topic_consult": _("Marked a topic consulted"),
+    "topic_conclude": _("Concluded a topic"),
+    "topic_note": _("Added a note to a topic"),
+    "plan_create": _("Created an annual plan"),
+    "plan_entry_add": _("Added a topic to the plan"),
+    "topic_plan": _("Put a topic in the plan"),
+    "plan_approve": _("Approved the annual plan"),
+    "plan_publish": _("Published the annual plan"),
+    # meetings and platforms
+    "meeting_schedule": _("Scheduled a meeting"),
+    "meeting_planned": _("Set a meeting back to planned"),
+    "meeting_published": _("Published a meeting notice"),
+    "meeting_postponed": _("Postponed a meeting"),
+    "meeting_cancelled": _("Cancelled a meeting"),
+    "meeting_held": _("Marked a meeting held"),
+    "meeting_recorded": _("Completed a meeting record"),
+    "meeting_record_content": _("Wrote a meeting record"),
+    "meeting_photos_add": _("Added meeting photos"),
+    "meeting_no_research_reason": _("Gave the reason for no research"),
+    "participant_invite": _("Invited a participant"),
+    "participant_respond": _("Recorded an invitation answer"),
+    "attendance_mark": _("Marked attendance"),
+    "research_add": _("Recorded research"),
+    "platform_create": _("Added a platform"),
+    "platform_update": _("Changed a platform"),
+    "studio_member_add": _("Added a member to a studio"),
+    "studio_member_remove": _("Removed a member from a studio"),
+    # members
+    "member_create": _("Added a member"),
+    "member_update": _("Changed a member"),
+    "member_import": _("Imported a member"),
+    "assignment_create": _("Sank a member into a place"),
+    "assignment_end": _("Ended a member's assignment"),
+    "performance_weights": _("Changed the performance weights"),
+    "assessment_weights": _("Changed the assessment weights"),
+    # outcomes
+    "outcome_hand_over": _("Handed an outcome to a unit"),
+    "outcome_progress": _("Posted outcome progress"),
+    "outcome_answer": _("Answered an outcome"),
+    "outcome_accept": _("Accepted an outcome answer"),
+    "outcome_return": _("Returned an outcome answer"),
+    "outcome_publish": _("Published an outcome result"),
+    "outcome_deadline": _("Changed an outcome deadline"),
+    "outcome_supervisors": _("Set an outcome's supervisors"),
+    "outcome_comment": _("Commented on an outcome"),
+    "outcome_tally": _("Entered satisfaction survey results"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def retention_days() -> int:
+    return max(settings.AUDIT_RETENTION_DAYS, MIN_RETENTION_DAYS)
+
+
+def prune(*, days: int, now=None) -> int:
+    """Remove the entries older than `days` days; refuses to go below the minimum retention."""
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(f"Audit entries are kept at least {MIN_RETENTION_DAYS} days.")
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    removed = AuditEntry.objects.prune(before=cutoff)
+    record(actor=None, action="audit_prune", after={"days": days, "before": cutoff.isoformat(), "removed": removed})
+    return removed
+
+
+def personal_data_viewed(*, actor, obj: models.Model, fields: list[str], request=None) -> AuditEntry:
+    """A staff user asked to see a resident's personal data in full: who, which record, which fields."""
+    return record(actor=actor, action="personal_data_view", obj=obj, after={"fields": fields}, request=request)

@@ -16,4 +16,5 @@ def portal(request):
         "unread_notifications": unread,
         # A callable, so the role is looked up only on the pages whose navigation asks for it.
         "is_unit_user": lambda: bool(user is not None and user.is_authenticated and user.has_role(Role.UNIT)),
+        "is_office_user": lambda: bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICE)),
     }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from consult_portal.admin_site import AuditedModelAdmin
+from consult_portal.admin_site import AuditedModelAdmin, masked_phone
 
 from .models import OutcomeItem, ProgressUpdate, SatisfactionResponse
 
@@ -21,7 +21,16 @@ class OutcomeItemAdmin(AuditedModelAdmin):
 
 
 @admin.register(SatisfactionResponse)
-class SatisfactionResponseAdmin(admin.ModelAdmin):
+class SatisfactionResponseAdmin(AuditedModelAdmin):
+    """Residents' answers are read here, never written: a changed answer would falsify the rate."""
+
     list_display = ("item", "rating", "created_at")
     list_filter = ("rating",)
-    raw_id_fields = ("item", "village")
+    exclude = ("phone", "browser_token")
+    readonly_fields = ("item", "rating", "comment", "village", masked_phone("phone"), "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from consult_portal.admin_site import AuditedModelAdmin
+from consult_portal.admin_site import AuditedModelAdmin, masked_phone
 
 from .models import Meeting, Participant, Platform, RecordItem, Research
 
@@ -17,6 +17,8 @@ class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
     raw_id_fields = ("member",)
+    exclude = ("phone",)
+    readonly_fields = (masked_phone("phone"),)
 
 
 class RecordItemInline(admin.TabularInline):

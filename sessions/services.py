@@ -18,7 +18,7 @@ from topics.models import Topic
 from topics.services import topic_change_status
 
 from . import reminders
-from .models import Meeting, MeetingTransition, Participant, Platform, RecordItem, Research
+from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform, RecordItem, Research
 
 M = Meeting.Status
 
@@ -260,7 +260,31 @@ def meeting_record(
     meeting.attendance_count = attendance_count
     meeting.walk_in_count = walk_in_count
     RecordItem.objects.bulk_create([RecordItem(meeting=meeting, kind=kind, text=text.strip()) for kind, text in items])
-    return _transition(meeting, M.RECORDED, by)
+    meeting = _transition(meeting, M.RECORDED, by)
+    audit.record(
+        actor=by,
+        action="meeting_record_content",
+        obj=meeting,
+        after={
+            "summary": meeting.summary,
+            "answers": meeting.answers,
+            "attendance_count": meeting.attendance_count,
+            "walk_in_count": meeting.walk_in_count,
+            "items": [[kind, text.strip()] for kind, text in items],
+        },
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_photos_add(*, meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
+    """Attach photos (cleaned images, their location data already removed) to a meeting's record."""
+    photos = [MeetingPhoto.objects.create(meeting=meeting, image=image) for image in images]
+    if photos:
+        audit.record(
+            actor=by, action="meeting_photos_add", obj=meeting, after={"photos": [photo.image.name for photo in photos]}
+        )
+    return photos
 
 
 # -- participants ------------------------------------------------------------------------------

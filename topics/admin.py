@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from consult_portal.admin_site import AuditedModelAdmin
+from consult_portal.admin_site import AuditedModelAdmin, masked_phone
 
 from .models import ConsultationPlan, PlanEntry, Topic, TopicEvent
 
@@ -19,6 +19,8 @@ class TopicAdmin(AuditedModelAdmin):
     search_fields = ("title", "tracking_code")
     list_select_related = ("town",)
     raw_id_fields = ("merged_into", "recommended_by", "village")
+    exclude = ("submitter_phone",)
+    readonly_fields = (masked_phone("submitter_phone"),)
     inlines = [TopicEventInline]
 
 

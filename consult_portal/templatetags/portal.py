@@ -1,12 +1,19 @@
 from django import template
 
+from consult_portal.privacy import mask_phone as _mask_phone
+
 register = template.Library()
 
 
 @register.filter
 def mask_phone(phone: str) -> str:
-    """138****1234: residents' numbers are shown masked unless a role needs them whole."""
-    phone = phone or ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
+    """138****1234: residents' numbers are shown masked unless a role needs them whole (see privacy.mask_phone)."""
+    return _mask_phone(phone)
+
+
+@register.simple_tag
+def submitter_retention_months() -> int:
+    """How many months after a topic closes its submitter's name and phone are kept (for the privacy notice)."""
+    from topics.services_privacy import retention_months
+
+    return retention_months()

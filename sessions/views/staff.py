@@ -30,7 +30,7 @@ from ..forms import (
     RescheduleForm,
     ResearchForm,
 )
-from ..models import Meeting, MeetingPhoto
+from ..models import Meeting
 
 M = Meeting.Status
 
@@ -207,8 +207,7 @@ def meeting_action(request, pk: int, action: str):
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
             )
-            for photo in data["photos"]:
-                MeetingPhoto.objects.create(meeting=meeting, image=photo.image)
+            services.meeting_photos_add(meeting=meeting, images=[photo.image for photo in data["photos"]], by=user)
         else:
             raise Http404
     except ValidationError as error:

@@ -9,10 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from consult_portal import audit
 from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, Role
@@ -107,11 +109,11 @@ def _action_forms(topic: Topic, scope, bound: dict | None = None) -> dict:
 
 
 @role_required(*STAFF_ROLES)
-def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int = 200):
+def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int = 200, revealed: bool = False):
     topic = _topic(request, pk)
     scope = town_scope(request.user)
     can_act = request.user.has_role(*WRITE_ROLES)
-    return render(
+    response = render(
         request,
         "topics/staff/detail.html",
         {
@@ -120,14 +122,32 @@ def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int 
             "duplicates": selectors.likely_duplicates(topic) if topic.status in (S.SUBMITTED, S.VISITING) else [],
             "action_forms": _action_forms(topic, scope, bound_forms) if can_act else {},
             "can_act": can_act,
+            # Office and liaison staff handling the topic may call the resident back; each reveal is audited.
+            "can_reveal": can_act and bool(topic.submitter_phone),
+            "revealed": revealed,
         },
         status=status,
     )
+    add_never_cache_headers(response)
+    return response
+
+
+def _reveal_phone(request, pk: int):
+    """Show the submitter's full number once, after writing who asked for it into the audit log."""
+    topic = _topic(request, pk)
+    if not topic.submitter_phone:
+        raise Http404
+    audit.personal_data_viewed(
+        actor=request.user, obj=topic, fields=["submitter_name", "submitter_phone"], request=request
+    )
+    return topic_detail(request, pk, revealed=True)
 
 
 @role_required(*WRITE_ROLES)
 @require_POST
 def topic_action(request, pk: int, action: str):
+    if action == "reveal-phone":
+        return _reveal_phone(request, pk)
     if action not in ACTIONS:
         raise Http404
     topic = _topic(request, pk)
