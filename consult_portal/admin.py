@@ -2,16 +2,35 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .admin_site import AuditedModelAdmin
+from . import audit
+from .admin_site import AuditedModelAdmin, masked_phone
 from .models import Area, AuditEntry, Committee, Notification, ResponsibleUnit, Sector, User
 
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Scope"), {"fields": ("town", "unit")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Scope"), {"fields": ("town", "unit")}),
+        (_("Security"), {"fields": ("must_change_password",)}),
+    )
     list_display = ("username", "first_name", "last_name", "town", "unit", "is_active")
     list_filter = ("groups", "is_active", "town")
     list_select_related = ("town", "unit")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # the office chose the first password: the user replaces it
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The office setting someone else's password: audited, and that user must replace it at next login."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None and user.pk != request.user.pk:
+                User.objects.filter(pk=user.pk).update(must_change_password=True)
+                audit.record(actor=request.user, action="admin_set_password", obj=user, request=request)
+        return response
 
 
 @admin.register(Area)
@@ -45,7 +64,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "channel", "kind", "subject", "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "kind")
     search_fields = ("subject", "dedup_key")
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # An SMS goes to a resident's phone: shown masked, like every resident's number outside its audited reveal.
+    exclude = ("address",)
+    readonly_fields = [*(f.name for f in Notification._meta.fields if f.name != "address"), masked_phone("address")]
 
     def has_add_permission(self, request):
         return False

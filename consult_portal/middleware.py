@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
@@ -24,3 +26,48 @@ class CookieLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class SecurityHeadersMiddleware:
+    """The security headers on every response, static files and error pages included.
+
+    First in MIDDLEWARE, so it also sees what WhiteNoise serves and the 404/500 pages. Headers a view set
+    itself win (setdefault).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.headers = {
+            "Content-Security-Policy": settings.PORTAL_CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": settings.X_FRAME_OPTIONS,
+            "Referrer-Policy": settings.SECURE_REFERRER_POLICY,
+        }
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        for name, value in self.headers.items():
+            if value:
+                response.headers.setdefault(name, value)
+        return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user whose password was chosen by staff goes to the password change page until they replace it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password and not self._exempt(request):
+            return redirect("password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(request) -> bool:
+        path = request.path_info
+        if path in {reverse(name) for name in ("password_change", "password_change_done", "logout", "set_language")}:
+            return True
+        prefixes = ["/" + settings.STATIC_URL.lstrip("/"), "/" + settings.MEDIA_URL.lstrip("/")]
+        return any(path.startswith(prefix) for prefix in prefixes)

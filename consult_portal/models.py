@@ -150,6 +150,11 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when staff chose this password: the user must replace it before doing anything else."),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
@@ -159,6 +164,19 @@ class User(AbstractUser):
                 name="user_scoped_to_town_or_unit_not_both", condition=Q(town__isnull=True) | Q(unit__isnull=True)
             ),
         ]
+
+    def set_password(self, raw_password):
+        """A password set this way is the user's own choice (change, reset, seed_demo), so the forced change ends.
+
+        Staff who choose a password for someone else use `set_initial_password` instead.
+        """
+        super().set_password(raw_password)
+        self.must_change_password = False
+
+    def set_initial_password(self, raw_password):
+        """A password chosen by staff for someone else: the user must replace it at their next visit."""
+        super().set_password(raw_password)
+        self.must_change_password = True
 
     @property
     def roles(self) -> set[str]:
@@ -177,6 +195,21 @@ class User(AbstractUser):
         return None
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    """Audit entries are never changed, and only the pruning command removes old ones (`prune`)."""
+
+    def update(self, **kwargs):
+        raise ValueError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise ValueError("Audit entries cannot be deleted; see the prune_audit command.")
+
+    def prune(self, *, before) -> int:
+        """Remove the entries older than `before`: the one path that deletes, used by `prune_audit`,
+        which checks the minimum retention first."""
+        return models.QuerySet.delete(self.filter(at__lt=before))[0]
+
+
 class AuditEntry(models.Model):
     """Append-only log of staff writes: who, when, what, and the values before and after."""
 
@@ -191,6 +224,8 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")

@@ -4,6 +4,7 @@ Production is the default: without DEBUG set, a SECRET_KEY is required and HTTPS
 `make run` is the explicit development mode (DEBUG=1); `.env.example` lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "members.apps.MembersConfig",
     "topics.apps.TopicsConfig",
     "sessions.apps.ConsultationsConfig",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "consult_portal.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,8 +57,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "consult_portal.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out flagged during login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "consult_portal.urls"
@@ -95,7 +101,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "consult_portal.passwords.CharacterMixValidator", "OPTIONS": {"min_kinds": 3}},
 ]
+# django-axes refuses a login once LOGIN_FAILURE_LIMIT failures came, within LOGIN_LOCKOUT_MINUTES, for the same
+# account (from any address) or from the same address (for any account); office staff unlock at
+# /staff/accounts/locked/. Its backend goes first and only checks the lock-out; ModelBackend logs in.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "consult_portal.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "consult_portal.account_views.lockout_page"
+# Tries during a lock-out do not push its end further out: the page promises a time and keeps to it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not clear the failures: otherwise one valid account would reset an address's count.
+AXES_RESET_ON_SUCCESS = False
+# Logins are in our audit log; axes keeps only the failures it needs, and the office unlocks in the portal.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 # Language: English message ids, Chinese by default whatever the browser asks for.
 LANGUAGE_CODE = "zh-hans"
@@ -186,6 +209,10 @@ SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
 # Consultations each town must hold per year (the county's target is this times the number of towns): the
 # dashboard and the liaison stations' assessment count against it.
 CONSULTATIONS_PER_TOWN_TARGET = env.int("CONSULTATIONS_PER_TOWN_TARGET", default=2)
+# Audit entries are kept at least this many days (prune_audit never removes younger ones; at least 180).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+# purge_submitters blanks the name and phone of residents whose topics closed more than this many months ago.
+SUBMITTER_RETENTION_MONTHS = env.int("SUBMITTER_RETENTION_MONTHS", default=24)
 
 # Places (towns or villages) a member can be sunk into before the coverage view flags them as stretched.
 MEMBER_MAX_PLACES = env.int("MEMBER_MAX_PLACES", default=3)
@@ -207,6 +234,22 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = env.bool("CSRF_COOKIE_HTTPONLY", default=True)
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = env.bool("LANGUAGE_COOKIE_SECURE", default=not DEBUG)
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Sent on every response by consult_portal.middleware.SecurityHeadersMiddleware: no inline script or style,
+# nothing from other hosts (static/vendor holds the front-end libraries), no framing.
+PORTAL_CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    ),
+)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])

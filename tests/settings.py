@@ -23,3 +23,14 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+# The test client's login() calls authenticate() without a request, which django-axes refuses; this stand-in
+# gives it an empty one, so lock-out stays on for every test (tests/portal/test_lockout.py logs in by the form).
+AUTHENTICATION_BACKENDS = ["tests.settings.AxesBackendForTestClient", "django.contrib.auth.backends.ModelBackend"]
+
+
+class AxesBackendForTestClient:
+    def authenticate(self, request, **credentials):
+        from axes.backends import AxesStandaloneBackend
+        from django.http import HttpRequest
+
+        return AxesStandaloneBackend().authenticate(request or HttpRequest(), **credentials)
