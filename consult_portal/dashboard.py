@@ -325,13 +325,13 @@ def summary(request):
             widths=[110, 46],
         )
     if town is None and dash.by_town:
-        documents.heading(document, f"{next(numerals)}、{_('By town')}")
+        documents.heading(document, next(numerals) + "、" + _("By town"))
         documents.table(
             document,
             [[t.town.name, t.meetings_held, t.target, t.implemented, t.satisfaction.percent] for t in dash.by_town],
             header=[_("Town / street"), _("Consultations held"), _("Target"), _("Implemented"), _("Satisfaction rate")],
         )
-    documents.heading(document, f"{next(numerals)}、{_('Definitions')}")
+    documents.heading(document, next(numerals) + "、" + _("Definitions"))
     for term, definition in definitions():
         documents.paragraph(document, str(definition), label=str(term))
     audit.record(

@@ -234,7 +234,7 @@ def meeting_record(request, pk: int):
             continue
         section(label or _("Consultation opinions (consensus reached)"))
         for number, item in enumerate(chosen, start=1):
-            by = f"（{_('Raised by')}：{item.proposer.name}）" if item.proposer else ""
+            by = "（" + _("Raised by") + f"：{item.proposer.name}）" if item.proposer else ""
             paragraph(document, f"{number}. {item.text}{by}")
     audit.record(actor=request.user, action="meeting_record_export", obj=meeting, request=request)
     return docx_response(document, _filename(title))
@@ -251,7 +251,7 @@ def _assignment_sheet(document, item: OutcomeItem) -> None:
     if item.meeting:
         source.append(f"{item.meeting.title}（{chinese_date(item.meeting.starts_at)}）")
     if item.topic:
-        source.append(f"{_('Topic')}：{item.topic.title}")
+        source.append(_("Topic") + f"：{item.topic.title}")
     contact = item.contact_name + (f"，{item.contact_phone}" if item.contact_phone else "")
     table(
         document,

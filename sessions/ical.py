@@ -50,7 +50,7 @@ def _description(meeting: Meeting, url: str) -> str:
         lines.append(_("Topics:"))
         lines += [f"- {title}" for title in topics]
         lines.append("")
-    lines.append(f"{_('Form')}: {meeting.get_form_display()}")
+    lines.append(_("Form") + f": {meeting.get_form_display()}")
     if meeting.how_to_take_part:
         lines += ["", _("How to take part:"), meeting.how_to_take_part]
     lines += ["", url]
