@@ -79,3 +79,10 @@ def test_it_sends_each_role_to_its_landing_after_login(client, personas):
     assert client.get("/accounts/home/")["Location"] == "/members/me/"
     client.force_login(personas["unit"])
     assert client.get("/accounts/home/")["Location"] == "/unit/items/"
+
+
+def test_it_links_the_dashboard_and_the_assessment(client, office):
+    client.force_login(office)
+    html = client.get("/staff/").content.decode()
+    assert 'href="/staff/dashboard/">年度数据、图表与总结</a>' in html
+    assert 'href="/staff/assessment/">联络站考核</a>' in html
