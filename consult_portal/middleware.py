@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -71,3 +72,15 @@ class PasswordChangeRequiredMiddleware:
             return True
         prefixes = ["/" + settings.STATIC_URL.lstrip("/"), "/" + settings.MEDIA_URL.lstrip("/")]
         return any(path.startswith(prefix) for prefix in prefixes)
+
+
+def reject_nul_in_path(get_response):
+    """A NUL character in the path is a 404 before any view runs: PostgreSQL cannot take one even to compare
+    it, so a code looked up from the URL would fail with a 500 (found by tests/portal/test_fuzz_public.py)."""
+
+    def middleware(request):
+        if "\x00" in request.path:
+            raise Http404
+        return get_response(request)
+
+    return middleware

@@ -55,10 +55,22 @@ def notify(
     return notification
 
 
-def enqueue(notification_id: int) -> None:
+def enqueue(notification_id: int) -> bool:
+    """Hand one row to a worker; False when the broker cannot be reached, and the row waits for `sweep`.
+
+    Publishing is not retried and a broker error does not propagate: the request that committed the row must
+    not wait on, or fail with, a broker that is down. The row is safe in the outbox either way.
+    """
+    from kombu.exceptions import OperationalError
+
     from .tasks import deliver_notification
 
-    deliver_notification.delay(notification_id)
+    try:
+        deliver_notification.apply_async((notification_id,), retry=False)
+    except OperationalError as exc:
+        logger.warning("Broker unavailable: notification %s waits in the outbox (%s)", notification_id, exc)
+        return False
+    return True
 
 
 def backoff(attempts: int) -> timedelta:
@@ -146,6 +158,9 @@ def due_for_delivery():
 
 def sweep() -> int:
     ids = list(due_for_delivery().values_list("pk", flat=True)[:1000])
+    handed = 0
     for notification_id in ids:
-        enqueue(notification_id)
-    return len(ids)
+        if not enqueue(notification_id):
+            break  # the broker is down: the rest waits for the next sweep
+        handed += 1
+    return handed

@@ -1,12 +1,15 @@
 """Pages that combine the apps: the public home, the back-office landing, the inbox, health."""
 
+import sys
+
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -112,3 +115,13 @@ def inbox_read(request, pk: int):
 def inbox_read_all(request):
     _inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("inbox")
+
+
+def server_error(request):
+    """The 500 page; a 503 with Retry-After when the database cannot be reached (a restart, a failover), so
+    that proxies and monitors see a passing outage. The page is plain: nothing on it may query the database."""
+    unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    response = HttpResponse(loader.get_template("500.html").render(), status=503 if unreachable else 500)
+    if unreachable:
+        response["Retry-After"] = "30"
+    return response

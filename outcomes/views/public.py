@@ -144,34 +144,38 @@ def survey(request, pk: int):
     status = 200
     if request.method == "POST":
         form = SurveyForm(request.POST, item=item)
-        if ratelimit.is_limited(RATE_SCOPE, address, settings.SURVEY_RESPONSES_PER_HOUR):
+        limit = settings.SURVEY_RESPONSES_PER_HOUR
+        limited = ratelimit.is_limited(RATE_SCOPE, address, limit)
+        status = 400
+        # The slot is taken before saving, atomically (concurrent responses cannot all pass at the last free
+        # slot), and given back when nothing was saved.
+        if not limited and form.is_valid():
+            limited = not ratelimit.reserve(RATE_SCOPE, address, limit, 3600)
+            if not limited:
+                data = form.cleaned_data
+                try:
+                    services.survey_respond(
+                        item=item,
+                        rating=data["rating"],
+                        comment=data["comment"],
+                        village=data["village"],
+                        phone=data["phone"],
+                        browser_token=token,
+                    )
+                except ValidationError as error:
+                    ratelimit.release(RATE_SCOPE, address)
+                    if getattr(error, "code", None) == "duplicate":
+                        context["already"] = True  # refused politely: the page says so, nothing is saved
+                        status = 409
+                    else:
+                        form.add_error(None, error)
+                else:
+                    return _keep_token(redirect("outcomes:survey-thanks", pk=item.pk), token, fresh)
+        if limited:
             form.is_valid()  # binds the errors of the fields too, and keeps what was typed
             message = _("Too many responses have been sent from this network in the last hour. Please try again later.")
             form.add_error(None, ValidationError(message, code="rate_limited"))
             status = 429
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.survey_respond(
-                    item=item,
-                    rating=data["rating"],
-                    comment=data["comment"],
-                    village=data["village"],
-                    phone=data["phone"],
-                    browser_token=token,
-                )
-            except ValidationError as error:
-                if getattr(error, "code", None) == "duplicate":
-                    context["already"] = True  # refused politely: the page says so, nothing is saved
-                    status = 409
-                else:
-                    form.add_error(None, error)
-                    status = 400
-            else:
-                ratelimit.count(RATE_SCOPE, address, 3600)
-                return _keep_token(redirect("outcomes:survey-thanks", pk=item.pk), token, fresh)
-        else:
-            status = 400
     else:
         form = SurveyForm(item=item)
         context["already"] = not fresh and SatisfactionResponse.objects.filter(item=item, browser_token=token).exists()

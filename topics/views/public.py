@@ -29,34 +29,41 @@ def suggest(request):
     address = client_ip(request) or "unknown"
     if request.method == "POST":
         form = SuggestTopicForm(request.POST, request.FILES)
-        if ratelimit.is_limited(RATE_SCOPE, address, settings.TOPIC_SUBMISSIONS_PER_HOUR):
+        limit = settings.TOPIC_SUBMISSIONS_PER_HOUR
+        limited = ratelimit.is_limited(RATE_SCOPE, address, limit)
+        # The slot is taken before saving, atomically, so that concurrent submissions from one address cannot
+        # all pass at its last free slot; it is given back when nothing new was saved.
+        if not limited and form.is_valid():
+            limited = not ratelimit.reserve(RATE_SCOPE, address, limit, 3600)
+            if not limited:
+                data = form.cleaned_data
+                try:
+                    topic, created = services.resident_topic_submit(
+                        submission_key=data["submission_key"],
+                        title=data["title"],
+                        description=data["description"],
+                        category=data["category"],
+                        town=data["town"],
+                        village=data["village"],
+                        photos=data["photos"],
+                        submitter_name=data["name"],
+                        submitter_phone=data["phone"],
+                        consent=data["consent"],
+                    )
+                except ValidationError as error:
+                    ratelimit.release(RATE_SCOPE, address)
+                    form.add_error(None, error)
+                else:
+                    if not created:
+                        ratelimit.release(RATE_SCOPE, address)
+                    return redirect("topics:receipt", code=topic.tracking_code)
+        if limited:
             form.is_valid()  # binds the errors of the fields too, and keeps what was typed
             message = _(
                 "Too many topics have been sent from this network in the last hour. "
                 "Please try again later, or call the office."
             )
             form.add_error(None, ValidationError(message, code="rate_limited"))
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                topic, created = services.resident_topic_submit(
-                    submission_key=data["submission_key"],
-                    title=data["title"],
-                    description=data["description"],
-                    category=data["category"],
-                    town=data["town"],
-                    village=data["village"],
-                    photos=data["photos"],
-                    submitter_name=data["name"],
-                    submitter_phone=data["phone"],
-                    consent=data["consent"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if created:
-                    ratelimit.count(RATE_SCOPE, address, 3600)
-                return redirect("topics:receipt", code=topic.tracking_code)
     else:
         form = SuggestTopicForm()
     status = 429 if any(e.code == "rate_limited" for e in form.non_field_errors().as_data()) else 200
