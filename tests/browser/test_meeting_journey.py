@@ -68,6 +68,7 @@ def test_a_meeting_from_schedule_to_record(desktop, phone, browser, live_server,
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
     desktop.goto(f"/staff/meetings/{meeting.pk}/")
     desktop.locator("[data-bs-target='#action-hold']").click()
+    desktop.locator("#action-hold.collapse.show").wait_for()  # opened, not still sliding: the button stays put
     with desktop.expect_navigation():
         desktop.locator("#action-hold button[type=submit]").click()
     desktop.locator("#id_record-summary").fill("各方同意分两期改造路灯")

@@ -54,6 +54,7 @@ def test_a_resident_suggests_tracks_and_learns_why_a_topic_was_declined(
     desktop.goto("/staff/topics/")
     desktop.get_by_role("link", name="村口路灯坏了").click()
     desktop.locator("[data-bs-target='#action-decline']").click()
+    desktop.locator("#action-decline.collapse.show").wait_for()  # opened, not still sliding: the button stays put
     desktop.locator("#id_decline-public_note").fill("该路段已列入县道路改造计划,年内完成,无需协商。")
     with desktop.expect_navigation():
         desktop.locator("#action-decline button[type=submit]").click()
