@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -75,17 +74,7 @@ def assessment_weights(request):
     year = _year(request)
     form = WeightsForm(request.POST or None, instance=StationAssessmentWeights.current())
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            before = audit.snapshot(StationAssessmentWeights.current())
-            weights = form.save()
-            audit.record(
-                actor=request.user,
-                action="assessment_weights",
-                obj=weights,
-                before=before,
-                after=audit.snapshot(weights),
-                request=request,
-            )
+        audit.save_form(form, action="assessment_weights", request=request)
         messages.success(request, _("Saved."))
         return redirect(f"{reverse('assessment')}?year={year}")
     return render(

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -30,6 +30,16 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
         elif isinstance(value, FieldFile):
             data[key] = value.name or ""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def save_form(form, *, action: str, request) -> models.Model:
+    """Save a valid model form and record it, the values before (as stored) and after, in one transaction."""
+    with transaction.atomic():
+        instance = form.instance
+        before = snapshot(type(instance).objects.get(pk=instance.pk)) if instance.pk else None
+        obj = form.save()
+        record(actor=request.user, action=action, obj=obj, before=before, after=snapshot(obj), request=request)
+    return obj
 
 
 def client_ip(request) -> str | None:

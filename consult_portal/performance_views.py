@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -40,16 +39,7 @@ def performance(request):
     if request.user.has_role(Role.OFFICE):
         form = WeightsForm(request.POST or None, instance=weights)
         if request.method == "POST" and form.is_valid():
-            with transaction.atomic():
-                before = audit.snapshot(PerformanceWeights.current())
-                weights = form.save()
-                audit.record(
-                    actor=request.user,
-                    action="performance_weights",
-                    obj=weights,
-                    before=before,
-                    after=audit.snapshot(weights),
-                )
+            weights = audit.save_form(form, action="performance_weights", request=request)
             messages.success(request, _("Saved."))
             return redirect(f"{request.path}?year={year}")
     elif request.method == "POST":
