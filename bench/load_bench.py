@@ -38,7 +38,6 @@ import http.client
 import os
 import queue
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import common  # bench/common.py: a script's own folder is on its path
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-load-secret-key-not-for-production-0123456789abcdef"
 RAISED_LIMIT = 1_000_000
@@ -61,12 +62,6 @@ RATE_LIMIT_MESSAGE = "过去一小时内从该网络提交的议题过多"
 RATE_LIMIT_MESSAGE_EN = "Too many topics have been sent from this network in the last hour"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def base_env(args, queue_name: str, static_root: str) -> dict:
@@ -96,7 +91,7 @@ def manage(env: dict, *command: str) -> None:
 
 class Gunicorn:
     def __init__(self, env: dict, workers: int, log: Path):
-        self.port = free_port()
+        self.port = common.free_port()
         self.log = log
         with open(log, "w") as out:
             self.process = subprocess.Popen(

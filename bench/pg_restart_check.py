@@ -33,7 +33,6 @@ import argparse
 import http.client
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import common  # bench/common.py: a script's own folder is on its path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-pg-restart-secret-key-not-for-production-0123456789"
@@ -52,12 +53,6 @@ from consult_portal.settings import STORAGES
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -182,7 +177,7 @@ def main() -> int:
         [sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
 
-    port = free_port()
+    port = common.free_port()
     log = work / "gunicorn.log"
     with open(log, "w") as out:
         server = subprocess.Popen(

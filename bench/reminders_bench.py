@@ -52,12 +52,13 @@ import random
 import statistics
 import sys
 import time
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+
+import common  # bench/common.py: a script's own folder is on its path
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000
@@ -129,27 +130,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://", "postgis://")):
-        sys.exit(
-            "Refusing to run: DATABASE_URL must point at PostgreSQL, "
-            "e.g. postgres://postgres@127.0.0.1:5432/consult_bench_rem"
-        )
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "consult_portal.settings"
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-use-it-anywhere-else-0123456789")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-    warnings.filterwarnings("ignore", message="No directory at")
-
-    import django
-
-    django.setup()
-
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit(f"Refusing to run: the database is {connection.vendor}, not PostgreSQL.")
+    common.setup_django("consult_bench_rem")
 
 
 # -- the data --------------------------------------------------------------------------------------

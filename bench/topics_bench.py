@@ -26,11 +26,12 @@ import random
 import statistics
 import sys
 import time
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+import common  # bench/common.py: a script's own folder is on its path
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000
@@ -137,29 +138,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://", "postgis://")):
-        sys.exit(
-            "Refusing to run: DATABASE_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/consult_bench"
-        )
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "consult_portal.settings"
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-use-it-anywhere-else-0123456789")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-    # WhiteNoise warns that STATIC_ROOT does not exist: the bench serves no static files.
-    warnings.filterwarnings("ignore", message="No directory at")
-
-    import django
-
-    django.setup()
+    common.setup_django("consult_bench")
 
     from django.conf import settings
-    from django.db import connection
     from django.test.utils import override_settings, setup_test_environment
 
-    if connection.vendor != "postgresql":
-        sys.exit(f"Refusing to run: the database is {connection.vendor}, not PostgreSQL.")
     setup_test_environment()
     # Plain HTTP for the in-process client; no collected static manifest is needed to render templates.
     override_settings(

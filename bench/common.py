@@ -1,0 +1,47 @@
+"""What every bench script does first: refuse any database but PostgreSQL, and set Django up with the
+production settings (DEBUG=0) and a bench-only secret, unless the environment gives its own."""
+
+import os
+import socket
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_SECRET_KEY = "bench-only-secret-key-never-use-it-anywhere-else-0123456789"
+
+
+def require_postgres(example_database: str) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://", "postgis://")):
+        sys.exit(
+            "Refusing to run: DATABASE_URL must point at PostgreSQL, "
+            f"e.g. postgres://postgres@127.0.0.1:5432/{example_database}"
+        )
+
+
+def setup_django(example_database: str) -> None:
+    """Django in this process, against DATABASE_URL, which must be PostgreSQL."""
+    require_postgres(example_database)
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "consult_portal.settings"
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+    # WhiteNoise warns that STATIC_ROOT does not exist: the in-process benches serve no static files.
+    warnings.filterwarnings("ignore", message="No directory at")
+
+    import django
+
+    django.setup()
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit(f"Refusing to run: the database is {connection.vendor}, not PostgreSQL.")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
