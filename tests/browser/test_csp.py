@@ -22,8 +22,7 @@ def _watch(page):
     page.add_init_script(LISTEN)
 
     def console(message):
-        # The portal has no favicon yet; the browser's own request for one is not a page error.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             problems.append(f"console: {message.text} {message.location}")
 
     page.on("console", console)
