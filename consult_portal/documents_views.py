@@ -14,19 +14,22 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from members import selectors as member_selectors
 from outcomes import selectors as outcome_selectors
 from outcomes.forms.staff import OutcomeFilterForm
+from outcomes.forms.staff import YearForm as SatisfactionYearForm
 from outcomes.models import OutcomeItem
 from sessions import selectors as meeting_selectors
 from sessions import selectors_platforms as platform_selectors
 from sessions.models import Meeting, Participant, Platform, RecordItem
 from sessions.views.platforms import PlatformFilterForm
+from sessions.views.platforms import YearForm as CoverageYearForm
 from sessions.views.staff import MeetingFilterForm
 from topics import selectors as topic_selectors
-from topics.models import Topic
+from topics.models import ConsultationPlan, PlanEntry, Topic
 from topics.views.staff import TopicFilterForm
 
-from . import audit
+from . import audit, committees
 from .access import STAFF_ROLES, role_required, town_scope
 from .documents import (
     chinese_date,
@@ -40,6 +43,7 @@ from .documents import (
     paragraphs,
     table,
 )
+from .models import Area, ResponsibleUnit
 from .spreadsheets import xlsx_download
 from .templatetags.portal import mask_phone
 
@@ -614,6 +618,240 @@ def outcomes_xlsx(request):
     )
 
 
+@role_required(*STAFF_ROLES)
+def plan_xlsx(request, year: int):
+    """The annual plan of /staff/plans/<year>/: its entries by quarter, liaison staff their own town's."""
+    town = town_scope(request.user)
+    plan = ConsultationPlan.objects.filter(year=year).first()
+    entries = topic_selectors.plan_entries(plan, town=town) if plan else PlanEntry.objects.none()
+    levels = _labels(PlanEntry.PlatformLevel.choices)
+    rows = (
+        [
+            f"Q{e['quarter']}",
+            e["topic__tracking_code"],
+            e["topic__title"],
+            _place(e["topic__town__name"], e["topic__village__name"]),
+            levels.get(e["platform_level"], e["platform_level"]),
+        ]
+        for e in entries.values(
+            "quarter",
+            "topic__tracking_code",
+            "topic__title",
+            "topic__town__name",
+            "topic__village__name",
+            "platform_level",
+        ).iterator(chunk_size=CHUNK)
+    )
+    header = [_("Quarter"), _("Tracking code"), _("Topic"), _("Where"), _("Platform level")]
+    response, count = xlsx_download(
+        filename=f"plan-{year}.xlsx", sheet_title=str(_("Annual plan")), header=header, rows=rows
+    )
+    audit.record(
+        actor=request.user,
+        action="plan_export",
+        obj=plan,
+        after={"rows": count, "year": year, "status": plan.status if plan else None},
+        request=request,
+    )
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def coverage_xlsx(request):
+    """The platforms' coverage of /staff/coverage/: each town then its villages, and the towns' total."""
+    town = town_scope(request.user)
+    this_year = timezone.localdate().year
+    form = CoverageYearForm(request.GET if "year" in request.GET else None, initial={"year": this_year})
+    year = form.cleaned_data["year"] if form.is_valid() else this_year
+    target = settings.MEETINGS_PER_TOWN_TARGET
+    areas = platform_selectors.coverage(year=year, town=town).values(
+        "name", "level", "platform_count", "villages_with_platform", "village_count", "meeting_count"
+    )
+    levels = _labels(Area.Level.choices)
+    below, met = str(_("Below target")), str(_("Target met"))
+
+    def rows():
+        towns = platforms = meetings = 0
+        for a in areas.iterator(chunk_size=CHUNK):
+            is_town = a["level"] == Area.Level.TOWN
+            if is_town:
+                towns, platforms, meetings = towns + 1, platforms + a["platform_count"], meetings + a["meeting_count"]
+            yield [
+                a["name"],
+                levels.get(a["level"], a["level"]),
+                a["platform_count"],
+                a["villages_with_platform"] if is_town else None,
+                a["village_count"] if is_town else None,
+                a["meeting_count"],
+                (below if a["meeting_count"] < target else met) if is_town else "",
+            ]
+        if towns > 1:
+            yield [str(_("All towns")), "", platforms, None, None, meetings, ""]
+
+    header = [
+        _("Town / village"),
+        _("Level"),
+        _("Platforms"),
+        _("Villages with a platform"),
+        _("Villages"),
+        _("Consultations held"),
+        _("Target") + f" ({target})",
+    ]
+    return _export(
+        request,
+        name=f"coverage-{year}",
+        sheet=str(_("Coverage")),
+        header=header,
+        rows=rows(),
+        action="coverage_export",
+    )
+
+
+@role_required(*STAFF_ROLES)
+def member_coverage_xlsx(request):
+    """The members' sinking coverage of /staff/members/coverage/: each town and village, the members sunk there."""
+    data = member_selectors.coverage(town=town_scope(request.user))
+    levels = _labels(Area.Level.choices)
+    rows = (
+        [
+            row["area"].name,
+            levels.get(row["area"].level, row["area"].level),
+            len(row["members"]),
+            "、".join(member.name for member in row["members"]),
+        ]
+        for row in data["rows"]
+    )
+    header = [_("Town or village"), _("Level"), _("Members"), _("Sunk members")]
+    return _export(
+        request,
+        name="member-coverage",
+        sheet=str(_("Sinking coverage")),
+        header=header,
+        rows=rows,
+        action="member_coverage_export",
+    )
+
+
+@role_required(*STAFF_ROLES)
+def committees_xlsx(request):
+    """The special committees' duties of /staff/members/committees/ (county-wide bodies: the same for every reader)."""
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = timezone.localdate().year
+    short = str(_("short"))
+    links = str(_("link 1–2 stations"))
+    rows = (
+        [
+            row["committee"].name,
+            "、".join(station.name for station in row["stations"]),
+            "、".join(studio.name for studio in row["studios"]),
+            "" if row["links_ok"] else links,
+            row["consultations"],
+            committees.CONSULTATIONS_A_YEAR,
+            short if row["consultations_short"] else "",
+            row["research_months"],
+            row["months_due"],
+            short if row["research_short"] else "",
+            row["inspections"],
+            row["halves_due"],
+            short if row["inspection_short"] else "",
+        ]
+        for row in committees.duties(year=year)
+    )
+    header = [
+        _("Special committee"),
+        _("Liaison stations"),
+        _("Studios"),
+        _("Links"),
+        _("Consultations"),
+        _("Consultations due"),
+        _("Consultations short"),
+        _("Months with research"),
+        _("Months due"),
+        _("Research short"),
+        _("Half years inspected"),
+        _("Half years due"),
+        _("Inspections short"),
+    ]
+    return _export(
+        request,
+        name=f"committees-{year}",
+        sheet=str(_("Special committees")),
+        header=header,
+        rows=rows,
+        action="committee_duties_export",
+    )
+
+
+def _satisfaction_items(request) -> tuple[int, object]:
+    """The year's published items of /staff/outcomes/satisfaction/, scoped like the page."""
+    town = town_scope(request.user)
+    form = SatisfactionYearForm(request.GET or None)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
+    items = OutcomeItem.objects.filter(published_at__isnull=False, created_at__year=year)
+    if town is not None:
+        items = items.filter(town=town)
+    return year, items
+
+
+def _satisfaction_row(name: str, figures) -> list:
+    rate = None if figures.rate is None else round(figures.rate * 100, 1)
+    return [name, figures.total, figures.satisfied, rate]
+
+
+def _satisfaction_header(first: str) -> list:
+    return [first, _("Responses"), _("Satisfied responses"), _("Satisfaction rate (%)")]
+
+
+@role_required(*STAFF_ROLES)
+def satisfaction_units_xlsx(request):
+    """Satisfaction by responsible unit, as /staff/outcomes/satisfaction/ shows it, then the overall figure."""
+    year, items = _satisfaction_items(request)
+    by_unit = outcome_selectors.satisfaction(items, by="unit")
+    overall = outcome_selectors.satisfaction(items)[None]
+    units = ResponsibleUnit.objects.filter(pk__in=[k for k in by_unit if k]).order_by("name").values("pk", "name")
+
+    def rows():
+        for unit in units.iterator(chunk_size=CHUNK):
+            yield _satisfaction_row(unit["name"], by_unit[unit["pk"]])
+        yield _satisfaction_row(str(_("Overall")), overall)
+
+    return _export(
+        request,
+        name=f"satisfaction-units-{year}",
+        sheet=str(_("By responsible unit")),
+        header=_satisfaction_header(_("Responsible unit")),
+        rows=rows(),
+        action="satisfaction_units_export",
+    )
+
+
+@role_required(*STAFF_ROLES)
+def satisfaction_towns_xlsx(request):
+    """Satisfaction by town, then the county-wide items and the overall figure."""
+    year, items = _satisfaction_items(request)
+    by_town = outcome_selectors.satisfaction(items, by="town")
+    overall = outcome_selectors.satisfaction(items)[None]
+    towns = Area.objects.filter(pk__in=[k for k in by_town if k]).order_by("code").values("pk", "name")
+
+    def rows():
+        for area in towns.iterator(chunk_size=CHUNK):
+            yield _satisfaction_row(area["name"], by_town[area["pk"]])
+        if by_town.get(None):
+            yield _satisfaction_row(str(_("County-wide items")), by_town[None])
+        yield _satisfaction_row(str(_("Overall")), overall)
+
+    return _export(
+        request,
+        name=f"satisfaction-towns-{year}",
+        sheet=str(_("By town")),
+        header=_satisfaction_header(_("Town")),
+        rows=rows(),
+        action="satisfaction_towns_export",
+    )
+
+
 urlpatterns = [
     path("staff/documents/meetings/<int:pk>/notice.docx", meeting_notice, name="documents-meeting-notice"),
     path("staff/documents/meetings/<int:pk>/record.docx", meeting_record, name="documents-meeting-record"),
@@ -627,4 +865,10 @@ urlpatterns = [
     path("staff/documents/meetings.xlsx", meetings_xlsx, name="documents-meetings-xlsx"),
     path("staff/documents/platforms.xlsx", platforms_xlsx, name="documents-platforms-xlsx"),
     path("staff/documents/outcomes.xlsx", outcomes_xlsx, name="documents-outcomes-xlsx"),
+    path("staff/documents/plan-<int:year>.xlsx", plan_xlsx, name="documents-plan-xlsx"),
+    path("staff/documents/coverage.xlsx", coverage_xlsx, name="documents-coverage-xlsx"),
+    path("staff/documents/member-coverage.xlsx", member_coverage_xlsx, name="documents-member-coverage-xlsx"),
+    path("staff/documents/committees.xlsx", committees_xlsx, name="documents-committees-xlsx"),
+    path("staff/documents/satisfaction-units.xlsx", satisfaction_units_xlsx, name="documents-satisfaction-units-xlsx"),
+    path("staff/documents/satisfaction-towns.xlsx", satisfaction_towns_xlsx, name="documents-satisfaction-towns-xlsx"),
 ]

@@ -135,6 +135,13 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "documents-meetings-xlsx": STAFF,
     "documents-platforms-xlsx": STAFF,
     "documents-outcomes-xlsx": STAFF,
+    # ... and of the annual plan, the two coverages, the committees' duties and satisfaction, like their pages
+    "documents-plan-xlsx": STAFF,
+    "documents-coverage-xlsx": STAFF,
+    "documents-member-coverage-xlsx": STAFF,
+    "documents-committees-xlsx": STAFF,
+    "documents-satisfaction-units-xlsx": STAFF,
+    "documents-satisfaction-towns-xlsx": STAFF,
 }
 
 # Values that match no object: the role check answers before the lookup.
