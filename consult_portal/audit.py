@@ -89,7 +89,7 @@ ACTION_LABELS: dict[str, str] = {
     "admin_set_password": _("Set a user's password"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),
-    "submitters_purge": _("Removed submitters' personal data"),
+    "submitters_purge": _("Removed residents' personal data past retention"),
     # exports
     "audit_export": _("Exported the audit log"),
     "audit_prune": _("Removed old audit entries"),

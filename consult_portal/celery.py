@@ -19,6 +19,15 @@ app.conf.beat_schedule = {
         "task": "sessions.tasks.send_meeting_reminders",
         "schedule": 15 * 60.0,
     },
+    # Retention, at night: residents' personal data past its months, audit entries past their days.
+    "purge-personal-data": {
+        "task": "consult_portal.tasks.purge_personal_data",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "prune-audit-log": {
+        "task": "consult_portal.tasks.prune_audit_log",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 

@@ -14,6 +14,6 @@ def mask_phone(phone: str) -> str:
 @register.simple_tag
 def submitter_retention_months() -> int:
     """How many months after a topic closes its submitter's name and phone are kept (for the privacy notice)."""
-    from topics.services_privacy import retention_months
+    from consult_portal.retention import retention_months
 
     return retention_months()

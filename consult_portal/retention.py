@@ -1,0 +1,185 @@
+"""Retention of residents' personal data.
+
+Some months after they stop being needed (SUBMITTER_RETENTION_MONTHS, 24 by default) the portal forgets:
+- the name and phone of a topic's submitter, counted from the topic's closing; the topic and its history stay;
+- the phone given with a satisfaction response, counted from the item's publication; the rating, comment
+  and village stay, so satisfaction figures do not change;
+- the phone of the people other than members invited to, or checked in at, a meeting, counted from the
+  meeting's end. Their name stays: the model requires one for everyone but members.
+The number in the SMS already sent to those people, about those records, is masked at the same time.
+
+It lives above the apps, as the pages that combine them do: the purge reads topics, sessions and outcomes in one
+command (`purge_submitters`) with one audit entry per run.
+"""
+
+import calendar
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import DateTimeField, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from outcomes.models import OutcomeItem, SatisfactionResponse
+from sessions.models import Meeting, Participant
+from topics.models import Topic
+
+from . import audit
+from .models import Notification
+from .privacy import mask_phone
+
+S = Topic.Status
+# A topic is closed when nothing more happens to it on the portal.
+CLOSED = (S.CONCLUDED, S.DECLINED, S.MERGED, S.FORWARDED)
+# Messages already settled: their address is no longer needed to deliver anything.
+SETTLED = (Notification.Status.SENT, Notification.Status.FAILED, Notification.Status.CANCELLED)
+# Meetings that will not take place any more: held (and perhaps recorded) or called off.
+OVER = (Meeting.Status.HELD, Meeting.Status.RECORDED, Meeting.Status.CANCELLED)
+# Rows cleaned per transaction: a long first run does not hold its locks for minutes.
+BATCH = 500
+# The kinds counted in the audit entry and the command's output, in that order.
+KINDS = ("topics", "survey_responses", "participants", "sms")
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` months earlier (the month's last day when that day does not exist)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def retention_months() -> int:
+    return settings.SUBMITTER_RETENTION_MONTHS
+
+
+# -- what is due ----------------------------------------------------------------------------------------
+
+
+def closed_before(cutoff: datetime) -> QuerySet:
+    """Topics closed before `cutoff` that still hold a submitter's name or phone.
+
+    The closing time is that of the last history entry into a closed status (the topic's last change
+    when a topic has no such entry, as imported ones may not)."""
+    return (
+        Topic.objects.filter(status__in=CLOSED)
+        .exclude(submitter_name="", submitter_phone="")
+        .annotate(
+            closed_at=Coalesce(
+                Max("events__at", filter=Q(events__to_status__in=CLOSED)), "updated_at", output_field=DateTimeField()
+            )
+        )
+        .filter(closed_at__lt=cutoff)
+    )
+
+
+def responses_published_before(cutoff: datetime) -> QuerySet:
+    """Satisfaction responses to items published before `cutoff` that still hold a phone."""
+    return SatisfactionResponse.objects.filter(item__published_at__lt=cutoff).exclude(phone="")
+
+
+def participants_of_meetings_before(cutoff: datetime) -> QuerySet:
+    """People other than members at meetings held or cancelled that ended before `cutoff`, with a phone.
+
+    Planned and postponed meetings keep their invitees' numbers: they may still take place."""
+    return (
+        Participant.objects.filter(member__isnull=True, meeting__status__in=OVER, meeting__ends_at__lt=cutoff)
+        .exclude(kind=Participant.Kind.MEMBER)
+        .exclude(phone="")
+    )
+
+
+# -- cleaning -------------------------------------------------------------------------------------------
+
+
+def _batches(pks: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(pks), BATCH):
+        yield pks[start : start + BATCH]
+
+
+def _settled_sms(model, object_ids: Iterable[int]) -> QuerySet:
+    return Notification.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=list(object_ids),
+        channel=Notification.Channel.SMS,
+        status__in=SETTLED,
+    ).exclude(address__contains="*")
+
+
+def _mask(messages: QuerySet, phones: set[str] | None = None) -> int:
+    """Mask the number of these settled SMS (of those sent to one of `phones` when given)."""
+    masked = 0
+    for pk, address in messages.values_list("pk", "address"):
+        if phones is None or address in phones:
+            masked += Notification.objects.filter(pk=pk).update(address=mask_phone(address))
+    return masked
+
+
+def _purge_topics(pks: list[int]) -> tuple[int, int]:
+    """Blank the submitter of these topics; mask their SMS and those telling them of an outcome's result."""
+    with transaction.atomic():
+        topics = Topic.objects.select_for_update().filter(pk__in=pks).exclude(submitter_name="", submitter_phone="")
+        phones = dict(topics.values_list("pk", "submitter_phone"))
+        cleaned = Topic.objects.filter(pk__in=list(phones)).update(submitter_name="", submitter_phone="")
+        # updated_at is left alone (update() does not touch it): the topic's content has not changed.
+        sms = _mask(_settled_sms(Topic, phones))
+        items = OutcomeItem.objects.filter(topic__in=list(phones)).values_list("pk", flat=True)
+        sms += _mask(_settled_sms(OutcomeItem, items), set(phones.values()) - {""})
+    return cleaned, sms
+
+
+def _purge_responses(pks: list[int]) -> tuple[int, int]:
+    with transaction.atomic():
+        responses = SatisfactionResponse.objects.select_for_update().filter(pk__in=pks).exclude(phone="")
+        rows = list(responses.values_list("pk", "item_id", "phone"))
+        cleaned = SatisfactionResponse.objects.filter(pk__in=[pk for pk, _item, _phone in rows]).update(phone="")
+        phones = {phone for _pk, _item, phone in rows}
+        sms = _mask(_settled_sms(SatisfactionResponse, [pk for pk, _item, _phone in rows]))
+        sms += _mask(_settled_sms(OutcomeItem, {item for _pk, item, _phone in rows}), phones)
+    return cleaned, sms
+
+
+def _purge_participants(pks: list[int]) -> tuple[int, int]:
+    with transaction.atomic():
+        participants = Participant.objects.select_for_update().filter(pk__in=pks).exclude(phone="")
+        rows = list(participants.values_list("pk", "meeting_id", "phone"))
+        cleaned = Participant.objects.filter(pk__in=[pk for pk, _meeting, _phone in rows]).update(phone="")
+        phones = {phone for _pk, _meeting, phone in rows}
+        sms = _mask(_settled_sms(Participant, [pk for pk, _meeting, _phone in rows]))
+        sms += _mask(_settled_sms(Meeting, {meeting for _pk, meeting, _phone in rows}), phones)
+    return cleaned, sms
+
+
+def personal_data_purge(*, months: int | None = None, now: datetime | None = None, by=None) -> dict[str, int]:
+    """Forget the residents' personal data kept more than `months` months (see the module's docstring).
+
+    Each batch of rows is cleaned, and its SMS masked, in one transaction; a run that cleaned anything writes
+    one audit entry with the counts (action "submitters_purge", the name it had when it cleaned topics only),
+    also when a later batch failed. Run twice, the second run finds nothing.
+    Returns the counts per kind (KINDS)."""
+    months = retention_months() if months is None else months
+    if months < 1:
+        raise ValueError("The retention period is at least one month.")
+    cutoff = months_before(now or timezone.now(), months)
+    counts = dict.fromkeys(KINDS, 0)
+    due = (
+        ("topics", closed_before(cutoff), _purge_topics),
+        ("survey_responses", responses_published_before(cutoff), _purge_responses),
+        ("participants", participants_of_meetings_before(cutoff), _purge_participants),
+    )
+    try:
+        for kind, rows, purge in due:
+            for pks in _batches(sorted(rows.values_list("pk", flat=True))):
+                cleaned, sms = purge(pks)
+                counts[kind] += cleaned
+                counts["sms"] += sms
+    finally:
+        if any(counts.values()):
+            audit.record(
+                actor=by,
+                action="submitters_purge",
+                after={"months": months, "cutoff": cutoff.isoformat(), "counts": counts},
+            )
+    return counts
