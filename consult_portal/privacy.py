@@ -1,4 +1,10 @@
-"""Residents' personal data: how a phone number is shown to whoever does not need it whole."""
+"""Residents' personal data: how a phone number is shown to whoever does not need it whole, and how long it is
+kept (the purge itself is consult_portal/retention.py)."""
+
+import calendar
+from datetime import datetime
+
+from django.conf import settings
 
 # The fields that hold a resident's phone number, by model label: masked in the admin and in audit snapshots.
 # Staff pages show them whole only through an audited "show the number" (topics/views/staff.py).
@@ -24,3 +30,15 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+def retention_months() -> int:
+    """Months a resident's name and phone are kept once no longer needed (SUBMITTER_RETENTION_MONTHS)."""
+    return settings.SUBMITTER_RETENTION_MONTHS
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` months earlier (the month's last day when that day does not exist)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -12,11 +12,9 @@ It lives above the apps, as the pages that combine them do: the purge reads topi
 command (`purge_submitters`) with one audit entry per run.
 """
 
-import calendar
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import DateTimeField, Max, Q, QuerySet
@@ -29,7 +27,7 @@ from topics.models import Topic
 
 from . import audit
 from .models import Notification
-from .privacy import mask_phone
+from .privacy import mask_phone, months_before, retention_months
 
 S = Topic.Status
 # A topic is closed when nothing more happens to it on the portal.
@@ -42,17 +40,6 @@ OVER = (Meeting.Status.HELD, Meeting.Status.RECORDED, Meeting.Status.CANCELLED)
 BATCH = 500
 # The kinds counted in the audit entry and the command's output, in that order.
 KINDS = ("topics", "survey_responses", "participants", "sms")
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` months earlier (the month's last day when that day does not exist)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
-def retention_months() -> int:
-    return settings.SUBMITTER_RETENTION_MONTHS
 
 
 # -- what is due ----------------------------------------------------------------------------------------

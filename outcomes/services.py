@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from consult_portal import audit
 from consult_portal.models import Notification, ResponsibleUnit, Role, User
 from consult_portal.notifications import notify as queue_notification
+from consult_portal.privacy import months_before, retention_months
 from members.models import Member
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
@@ -470,12 +471,22 @@ def satisfaction_survey_open(item: OutcomeItem) -> bool:
     return item.published_at is not None
 
 
+def satisfaction_survey_closed(item: OutcomeItem, now=None) -> bool:
+    """A published result takes answers until its answers' phones are purged (SUBMITTER_RETENTION_MONTHS after
+    publication): after that, one answer per person could no longer be told."""
+    if item.published_at is None:
+        return False
+    return item.published_at < months_before(now or timezone.now(), retention_months())
+
+
 def survey_respond(
     *, item: OutcomeItem, rating: int, comment: str = "", village=None, phone: str = "", browser_token: str = ""
 ) -> SatisfactionResponse:
     """Record one resident's score. One response per phone number, or without one per browser."""
     if not satisfaction_survey_open(item):
         raise ValidationError(_("This result has not been published yet."))
+    if satisfaction_survey_closed(item):
+        raise ValidationError(_("This survey has closed."), code="closed")
     if not phone and not browser_token:
         raise ValidationError(_("A response needs a phone number or a browser token."))
     try:

@@ -1,6 +1,7 @@
 from django import template
 
 from consult_portal.privacy import mask_phone as _mask_phone
+from consult_portal.privacy import retention_months
 
 register = template.Library()
 
@@ -13,7 +14,5 @@ def mask_phone(phone: str) -> str:
 
 @register.simple_tag
 def submitter_retention_months() -> int:
-    """How many months after a topic closes its submitter's name and phone are kept (for the privacy notice)."""
-    from consult_portal.retention import retention_months
-
+    """How many months residents' names and phones are kept once no longer needed (for the privacy notices)."""
     return retention_months()

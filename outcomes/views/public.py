@@ -109,6 +109,7 @@ def outcome_detail(request, pk: int):
             "counts": [(label, counts[value]) for value, label in Rating.choices],
             "survey_url": url,
             "qr": _qr_svg(url),
+            "survey_closed": services.satisfaction_survey_closed(item),
         },
     )
 
@@ -142,6 +143,9 @@ def survey(request, pk: int):
     address = client_ip(request) or "unknown"
     context = {"item": item}
     status = 200
+    if services.satisfaction_survey_closed(item):
+        context["closed"] = True  # past retention: the page says so and takes no answer
+        return render(request, "outcomes/public/survey.html", context, status=410 if request.method == "POST" else 200)
     if request.method == "POST":
         form = SurveyForm(request.POST, item=item)
         limit = settings.SURVEY_RESPONSES_PER_HOUR

@@ -268,3 +268,18 @@ def test_a_village_from_a_factory_area_of_the_same_town_is_accepted(client, item
     another = AreaFactory(level="village", parent=town_a, name="甲二村")
     assert client.post(_url(item), {"rating": "5", "village": another.pk}).status_code == 302
     assert SatisfactionResponse.objects.get().village == another
+
+
+def test_the_survey_closes_when_its_answers_phones_are_purged(client, item, settings):
+    import time_machine
+
+    settings.SUBMITTER_RETENTION_MONTHS = 24
+    page = f"/outcomes/{item.pk}/survey/"
+    with time_machine.travel(item.published_at + timedelta(days=30 * 24 + 15)):
+        html = client.get(page).content.decode()
+        assert "评价已结束" in html and "<form" not in html.split("</header>", 1)[-1].split("<footer", 1)[0]
+        refused = client.post(page, {"rating": "4"})
+        assert refused.status_code == 410 and not SatisfactionResponse.objects.exists()
+        assert "评价已结束" in client.get(f"/outcomes/{item.pk}/").content.decode()
+    with time_machine.travel(item.published_at + timedelta(days=30 * 23)):
+        assert client.post(page, {"rating": "4"}).status_code == 302
