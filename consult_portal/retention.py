@@ -5,7 +5,7 @@ Some months after they stop being needed (SUBMITTER_RETENTION_MONTHS, 24 by defa
 - the phone given with a satisfaction response, counted from the item's publication; the rating, comment
   and village stay, so satisfaction figures do not change;
 - the phone of the people other than members invited to, or checked in at, a meeting, counted from the
-  meeting's end. Their name stays: the model requires one for everyone but members.
+  meeting's end, and the given name of the residents among them (李**: the model requires a name).
 The number in the SMS already sent to those people, about those records, is masked at the same time.
 
 It lives above the apps, as the pages that combine them do: the purge reads topics, sessions and outcomes in one
@@ -17,8 +17,8 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import DateTimeField, Max, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, Max, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Concat, Left
 from django.utils import timezone
 
 from outcomes.models import OutcomeItem, SatisfactionResponse
@@ -40,6 +40,8 @@ OVER = (Meeting.Status.HELD, Meeting.Status.RECORDED, Meeting.Status.CANCELLED)
 BATCH = 500
 # The kinds counted in the audit entry and the command's output, in that order.
 KINDS = ("topics", "survey_responses", "participants", "sms")
+# What is left of a resident participant's name: the first character and this.
+MASKED_NAME_SUFFIX = "**"
 
 
 # -- what is due ----------------------------------------------------------------------------------------
@@ -67,14 +69,19 @@ def responses_published_before(cutoff: datetime) -> QuerySet:
     return SatisfactionResponse.objects.filter(item__published_at__lt=cutoff).exclude(phone="")
 
 
-def participants_of_meetings_before(cutoff: datetime) -> QuerySet:
-    """People other than members at meetings held or cancelled that ended before `cutoff`, with a phone.
+def _resident_name_kept() -> Q:
+    return Q(kind=Participant.Kind.RESIDENT) & ~Q(name__endswith=MASKED_NAME_SUFFIX)
 
-    Planned and postponed meetings keep their invitees' numbers: they may still take place."""
+
+def participants_of_meetings_before(cutoff: datetime) -> QuerySet:
+    """People other than members at meetings held or cancelled that ended before `cutoff`, with a phone, or
+    residents whose name is still whole.
+
+    Planned and postponed meetings keep their invitees' details: they may still take place."""
     return (
         Participant.objects.filter(member__isnull=True, meeting__status__in=OVER, meeting__ends_at__lt=cutoff)
         .exclude(kind=Participant.Kind.MEMBER)
-        .exclude(phone="")
+        .filter(~Q(phone="") | _resident_name_kept())
     )
 
 
@@ -130,10 +137,13 @@ def _purge_responses(pks: list[int]) -> tuple[int, int]:
 
 def _purge_participants(pks: list[int]) -> tuple[int, int]:
     with transaction.atomic():
-        participants = Participant.objects.select_for_update().filter(pk__in=pks).exclude(phone="")
-        rows = list(participants.values_list("pk", "meeting_id", "phone"))
-        cleaned = Participant.objects.filter(pk__in=[pk for pk, _meeting, _phone in rows]).update(phone="")
-        phones = {phone for _pk, _meeting, phone in rows}
+        participants = Participant.objects.select_for_update().filter(pk__in=pks)
+        rows = list(participants.filter(~Q(phone="") | _resident_name_kept()).values_list("pk", "meeting_id", "phone"))
+        chosen = Participant.objects.filter(pk__in=[pk for pk, _meeting, _phone in rows])
+        # A resident keeps a surname on the record (李**): the model needs a name, the attendance count stays right.
+        chosen.filter(_resident_name_kept()).update(name=Concat(Left("name", 1), Value(MASKED_NAME_SUFFIX)))
+        cleaned = chosen.update(phone="")
+        phones = {phone for _pk, _meeting, phone in rows if phone}
         sms = _mask(_settled_sms(Participant, [pk for pk, _meeting, _phone in rows]))
         sms += _mask(_settled_sms(Meeting, {meeting for _pk, meeting, _phone in rows}), phones)
     return cleaned, sms

@@ -372,13 +372,13 @@ def test_it_removes_the_phone_of_non_members_at_meetings_held_long_ago_and_leave
         recent = _guests(_held(village_a))
     with _months_later(25):
         out = _purge()
+        again = _purge()  # nothing left: masked names are not taken again
     member, *others = old
     for participant in others:
         participant.refresh_from_db()
-        # The model requires a name for everyone but members: the name stays, the phone goes.
-        assert participant.phone == "" and participant.name
-    names = {p.name for p in others}
-    assert names == {"李大爷", "王大妈", "张科长"}
+        assert participant.phone == ""
+    # Residents keep a surname (the model requires a name); a department's representative keeps theirs.
+    assert {p.name for p in others} == {"李**", "王**", "张科长"}
     member.refresh_from_db()
     assert member.phone == "13700000001" and member.member_id
     for participant in (*waiting, *recent):
@@ -386,6 +386,16 @@ def test_it_removes_the_phone_of_non_members_at_meetings_held_long_ago_and_leave
         participant.refresh_from_db()
         assert participant.phone == phone != ""
     assert "Participants other than members of meetings held earlier, phone removed: 9" in out
+    assert again.count(": 0") == 4
+
+
+def test_a_resident_without_a_phone_still_loses_the_given_name(village_a):
+    held = _held(village_a)
+    walk_in = Participant.objects.create(meeting=held, kind="resident", name="赵大叔", invited=False, response="yes")
+    with _months_later(25):
+        _purge()
+    walk_in.refresh_from_db()
+    assert walk_in.name == "赵**"
 
 
 def test_it_masks_the_sms_sent_to_those_numbers_about_those_records_only(town_a, village_a):
