@@ -4,6 +4,7 @@ production settings (DEBUG=0) and a bench-only secret, unless the environment gi
 import os
 import socket
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -39,6 +40,25 @@ def setup_django(example_database: str) -> None:
 
     if connection.vendor != "postgresql":
         sys.exit(f"Refusing to run: the database is {connection.vendor}, not PostgreSQL.")
+
+
+def migrate_and_seed() -> dict:
+    """Migrate, and load the demo county (seed_demo) when it is missing; the seconds each step took."""
+    from django.core.management import call_command
+
+    from consult_portal import demo
+    from consult_portal.models import Area
+
+    timings = {}
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    timings["migrate"] = time.perf_counter() - started
+    if not Area.objects.filter(code=demo.COUNTY_CODE).exists():
+        print("Loading the demo county (seed_demo)…", flush=True)
+        started = time.perf_counter()
+        call_command("seed_demo")
+        timings["seed_demo"] = time.perf_counter() - started
+    return timings
 
 
 def free_port() -> int:

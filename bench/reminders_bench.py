@@ -278,26 +278,15 @@ class Generator:
 
 def ensure_data(target: int) -> dict:
     """Migrate, seed the demo county if missing, add the staff, top OutcomeItem up to `target`, ANALYZE."""
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from consult_portal import demo
-    from consult_portal.models import Area, ResponsibleUnit
+    from consult_portal.models import ResponsibleUnit
     from members.models import Member
     from outcomes.models import OutcomeEvent, OutcomeItem
     from topics.models import Topic
 
-    timings = {}
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    timings["migrate"] = time.perf_counter() - started
-
-    if not Area.objects.filter(code=demo.COUNTY_CODE).exists():
-        print("Loading the demo county (seed_demo)…", flush=True)
-        started = time.perf_counter()
-        call_command("seed_demo")
-        timings["seed_demo"] = time.perf_counter() - started
+    timings = common.migrate_and_seed()
 
     timings["users"] = ensure_staff()
 

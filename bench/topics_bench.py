@@ -255,7 +255,6 @@ class Generator:
 
 def ensure_data(target: int) -> dict:
     """Migrate, seed the demo county if missing, top Topic up to `target` rows, ANALYZE. Return timings."""
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -264,16 +263,7 @@ def ensure_data(target: int) -> dict:
     from members.models import READABLE_ALPHABET, Member
     from topics.models import Topic, TopicEvent
 
-    timings = {}
-    started = time.perf_counter()
-    call_command("migrate", interactive=False, verbosity=0)
-    timings["migrate"] = time.perf_counter() - started
-
-    if not Area.objects.filter(code=demo.COUNTY_CODE).exists():
-        print("Loading the demo county (seed_demo)…", flush=True)
-        started = time.perf_counter()
-        call_command("seed_demo")
-        timings["seed_demo"] = time.perf_counter() - started
+    timings = common.migrate_and_seed()
 
     existing = Topic.objects.count()
     missing = target - existing
