@@ -41,10 +41,6 @@ CRITERIA = (
 TENTH = Decimal("0.1")
 
 
-def target() -> int:
-    return settings.CONSULTATIONS_PER_TOWN_TARGET
-
-
 def commended_places(station_count: int) -> int:
     """The top third, rounded up: the number of places proposed for commendation."""
     return math.ceil(station_count / 3)
@@ -180,7 +176,7 @@ def ranking(*, year: int, weights: StationAssessmentWeights | None = None) -> li
     above nothing are marked for commendation (拟表彰).
     """
     weights = weights or StationAssessmentWeights.current()
-    goal = target()
+    goal = settings.MEETINGS_PER_TOWN_TARGET
     start, end = year_bounds(year)
     published = OutcomeItem.objects.filter(
         published_at__isnull=False, town__isnull=False, created_at__gte=start, created_at__lt=end

@@ -1,6 +1,7 @@
 """考核: the yearly assessment of the liaison stations and its ranking (#7)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -12,7 +13,7 @@ from sessions.models import StationAssessmentWeights
 
 from . import audit
 from .access import STAFF_ROLES, role_required, town_scope
-from .assessment import CRITERIA, commended_places, ranking, target
+from .assessment import CRITERIA, commended_places, ranking
 from .models import Role
 from .spreadsheets import xlsx_download
 
@@ -59,7 +60,7 @@ def assessment(request):
             "scores": scores,
             "station_count": station_count,
             "commended_count": commended_places(station_count),
-            "target": target(),
+            "target": settings.MEETINGS_PER_TOWN_TARGET,
             "weights": weights,
             "full_marks": sum(getattr(weights, key) for key, _label in CRITERIA),
             "town": town,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -354,7 +355,7 @@ def definitions() -> list[tuple[str, str]]:
                 "Meetings held or with their record completed in the year, at a platform of the town or its villages. "
                 "Target: %(n)s per town and year."
             )
-            % {"n": stats.per_town_target()},
+            % {"n": settings.MEETINGS_PER_TOWN_TARGET},
         ),
         (
             _("Adoption rate"),

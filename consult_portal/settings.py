@@ -210,8 +210,9 @@ NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", d
 PORTAL_OFFICE_NAME = env.str("PORTAL_OFFICE_NAME", default="")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 
-# Consultations each town must hold in a year (the district's target), and the days before a meeting
-# on which invitees are reminded.
+# Consultations each town must hold in a year (the district's target: the coverage page, the dashboard, where the
+# county's target is this times the number of towns, and the liaison stations' assessment count against it), and
+# the days before a meeting on which invitees are reminded.
 MEETINGS_PER_TOWN_TARGET = env.int("MEETINGS_PER_TOWN_TARGET", default=2)
 MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", default=["3", "1"])]
 # Days before an outcome item's handling deadline on which the unit is reminded, the local hour of the daily
@@ -221,9 +222,6 @@ OUTCOME_REMINDER_HOUR = env.int("OUTCOME_REMINDER_HOUR", default=8)
 OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
 # Satisfaction responses accepted per address and hour (a village committee's shared Wi-Fi counts as one address).
 SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
-# Consultations each town must hold per year (the county's target is this times the number of towns): the
-# dashboard and the liaison stations' assessment count against it.
-CONSULTATIONS_PER_TOWN_TARGET = env.int("CONSULTATIONS_PER_TOWN_TARGET", default=2)
 # Audit entries are kept at least this many days (prune_audit never removes younger ones; at least 180).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 # purge_submitters blanks the name and phone of residents whose topics closed more than this many months ago.

@@ -162,7 +162,7 @@ def test_it_marks_ceil_of_a_third_and_never_a_station_with_nothing(client, offic
 
 
 def test_it_reads_the_target_from_the_settings(client, office, stations, settings):
-    settings.CONSULTATIONS_PER_TOWN_TARGET = 4
+    settings.MEETINGS_PER_TOWN_TARGET = 4
     client.force_login(office)
     a = _rows(client)["T-A"]
     assert (a.held, a.target, a.points("consultations")) == (2, 4, Decimal("15.0"))
