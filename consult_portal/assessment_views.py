@@ -14,6 +14,7 @@ from sessions.models import StationAssessmentWeights
 from . import audit
 from .access import STAFF_ROLES, role_required, town_scope
 from .assessment import CRITERIA, commended_places, ranking
+from .forms import year_param
 from .models import Role
 from .spreadsheets import xlsx_download
 
@@ -31,14 +32,6 @@ class WeightsForm(forms.ModelForm):
         return cleaned
 
 
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
 def _scoped(scores: list, town) -> list:
     """Liaison staff see their own station's row only; its rank is still among all the stations."""
     return scores if town is None else [score for score in scores if score.town.pk == town.pk]
@@ -46,7 +39,7 @@ def _scoped(scores: list, town) -> list:
 
 @role_required(*STAFF_ROLES)
 def assessment(request):
-    year = _year(request)
+    year = year_param(request)
     town = town_scope(request.user)
     weights = StationAssessmentWeights.current()
     scores = ranking(year=year, weights=weights)
@@ -72,7 +65,7 @@ def assessment(request):
 
 @role_required(Role.OFFICE)
 def assessment_weights(request):
-    year = _year(request)
+    year = year_param(request)
     form = WeightsForm(request.POST or None, instance=StationAssessmentWeights.current())
     if request.method == "POST" and form.is_valid():
         audit.save_form(form, action="assessment_weights", request=request)
@@ -141,7 +134,7 @@ def export_row(score) -> list:
 
 @role_required(*STAFF_ROLES)
 def assessment_export(request):
-    year = _year(request)
+    year = year_param(request)
     scores = _scoped(ranking(year=year), town_scope(request.user))
     response, rows = xlsx_download(
         filename=f"assessment-{year}.xlsx",

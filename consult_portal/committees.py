@@ -11,6 +11,7 @@ from django.utils import timezone
 from sessions.models import Meeting, Participant, Research
 
 from .access import STAFF_ROLES, role_required
+from .forms import year_param
 from .models import Committee
 
 CONSULTATIONS_A_YEAR = 2
@@ -83,10 +84,7 @@ def duties(*, year: int, today: date | None = None) -> list[dict]:
 
 @role_required(*STAFF_ROLES)
 def committee_duties(request):
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = timezone.localdate().year
+    year = year_param(request)
     return render(
         request,
         "members/staff/committees.html",

@@ -17,13 +17,12 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from members import selectors as member_selectors
 from outcomes import selectors as outcome_selectors
 from outcomes.forms.staff import OutcomeFilterForm
-from outcomes.forms.staff import YearForm as SatisfactionYearForm
 from outcomes.models import OutcomeItem
+from outcomes.views.staff import satisfaction_scope
 from sessions import selectors as meeting_selectors
 from sessions import selectors_platforms as platform_selectors
 from sessions.models import Meeting, Participant, Platform, RecordItem
-from sessions.views.platforms import PlatformFilterForm
-from sessions.views.platforms import YearForm as CoverageYearForm
+from sessions.views.platforms import PlatformFilterForm, coverage_year
 from sessions.views.staff import MeetingFilterForm
 from topics import selectors as topic_selectors
 from topics.models import ConsultationPlan, PlanEntry, Topic
@@ -43,6 +42,7 @@ from .documents import (
     paragraphs,
     table,
 )
+from .forms import year_param
 from .models import Area, ResponsibleUnit
 from .spreadsheets import xlsx_download
 from .templatetags.portal import mask_phone
@@ -660,9 +660,7 @@ def plan_xlsx(request, year: int):
 def coverage_xlsx(request):
     """The platforms' coverage of /staff/coverage/: each town then its villages, and the towns' total."""
     town = town_scope(request.user)
-    this_year = timezone.localdate().year
-    form = CoverageYearForm(request.GET if "year" in request.GET else None, initial={"year": this_year})
-    year = form.cleaned_data["year"] if form.is_valid() else this_year
+    _form, year = coverage_year(request)
     target = settings.MEETINGS_PER_TOWN_TARGET
     areas = platform_selectors.coverage(year=year, town=town).values(
         "name", "level", "platform_count", "villages_with_platform", "village_count", "meeting_count"
@@ -735,10 +733,7 @@ def member_coverage_xlsx(request):
 @role_required(*STAFF_ROLES)
 def committees_xlsx(request):
     """The special committees' duties of /staff/members/committees/ (county-wide bodies: the same for every reader)."""
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = timezone.localdate().year
+    year = year_param(request)
     short = str(_("short"))
     links = str(_("link 1–2 stations"))
     rows = (
@@ -784,17 +779,6 @@ def committees_xlsx(request):
     )
 
 
-def _satisfaction_items(request) -> tuple[int, object]:
-    """The year's published items of /staff/outcomes/satisfaction/, scoped like the page."""
-    town = town_scope(request.user)
-    form = SatisfactionYearForm(request.GET or None)
-    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
-    items = OutcomeItem.objects.filter(published_at__isnull=False, created_at__year=year)
-    if town is not None:
-        items = items.filter(town=town)
-    return year, items
-
-
 def _satisfaction_row(name: str, figures) -> list:
     rate = None if figures.rate is None else round(figures.rate * 100, 1)
     return [name, figures.total, figures.satisfied, rate]
@@ -807,7 +791,7 @@ def _satisfaction_header(first: str) -> list:
 @role_required(*STAFF_ROLES)
 def satisfaction_units_xlsx(request):
     """Satisfaction by responsible unit, as /staff/outcomes/satisfaction/ shows it, then the overall figure."""
-    year, items = _satisfaction_items(request)
+    _form, year, _town, items = satisfaction_scope(request)
     by_unit = outcome_selectors.satisfaction(items, by="unit")
     overall = outcome_selectors.satisfaction(items)[None]
     units = ResponsibleUnit.objects.filter(pk__in=[k for k in by_unit if k]).order_by("name").values("pk", "name")
@@ -830,7 +814,7 @@ def satisfaction_units_xlsx(request):
 @role_required(*STAFF_ROLES)
 def satisfaction_towns_xlsx(request):
     """Satisfaction by town, then the county-wide items and the overall figure."""
-    year, items = _satisfaction_items(request)
+    _form, year, _town, items = satisfaction_scope(request)
     by_town = outcome_selectors.satisfaction(items, by="town")
     overall = outcome_selectors.satisfaction(items)[None]
     towns = Area.objects.filter(pk__in=[k for k in by_town if k]).order_by("code").values("pk", "name")

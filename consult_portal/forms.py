@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from .models import Area
 
@@ -17,3 +18,13 @@ class ListFilterForm(forms.Form):
         for field in self.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+def year_param(request) -> int:
+    """The `?year=` of a yearly page (ranking, assessment, committees' duties): this year when absent or not a
+    plausible year."""
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year

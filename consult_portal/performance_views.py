@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import PerformanceWeights
 
 from . import audit
 from .access import STAFF_ROLES, role_required, town_scope
+from .forms import year_param
 from .models import Role
 from .performance import ACTIVITIES, ranking
 from .spreadsheets import xlsx_download
@@ -23,17 +23,9 @@ class WeightsForm(forms.ModelForm):
         fields = [weight for _name, weight in ACTIVITIES]
 
 
-def _year(request) -> int:
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
 @role_required(*STAFF_ROLES)
 def performance(request):
-    year = _year(request)
+    year = year_param(request)
     weights = PerformanceWeights.current()
     form = None
     if request.user.has_role(Role.OFFICE):
@@ -64,7 +56,7 @@ def performance(request):
 
 @role_required(Role.OFFICE, Role.LEADER)
 def performance_export(request):
-    year = _year(request)
+    year = year_param(request)
     ranked = enumerate(ranking(year=year).iterator(chunk_size=500), start=1)
     response, rows = xlsx_download(
         filename=f"performance-{year}.xlsx",

@@ -244,15 +244,22 @@ def meeting_sheets(request, pk: int):
     return render(request, "outcomes/staff/sheet.html", _sheet_context(items) | {"meeting": meeting})
 
 
-@role_required(*STAFF_ROLES)
-def satisfaction_summary(request):
-    """Satisfaction rates of the year's published items by unit and by town, and the year's overall rate."""
+def satisfaction_scope(request):
+    """(form, year, town, items): the year asked for and its published items, in the reader's town for liaison
+    staff; the satisfaction page and its .xlsx exports read the same."""
     town = town_scope(request.user)
     form = YearForm(request.GET or None)
     year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
     items = OutcomeItem.objects.filter(published_at__isnull=False, created_at__year=year)
     if town is not None:
         items = items.filter(town=town)
+    return form, year, town, items
+
+
+@role_required(*STAFF_ROLES)
+def satisfaction_summary(request):
+    """Satisfaction rates of the year's published items by unit and by town, and the year's overall rate."""
+    form, year, town, items = satisfaction_scope(request)
     by_unit = selectors.satisfaction(items, by="unit")
     by_town = selectors.satisfaction(items, by="town")
     units = ResponsibleUnit.objects.filter(pk__in=[k for k in by_unit if k]).order_by("name")

@@ -158,12 +158,17 @@ def platform_edit(request, pk: int):
     return _form_page(request, form, platform, saved_name)
 
 
+def coverage_year(request):
+    """(form, year): the year the coverage page and its .xlsx export count meetings in, this year by default."""
+    this_year = timezone.localdate().year
+    form = YearForm(request.GET if "year" in request.GET else None, initial={"year": this_year})
+    return form, (form.cleaned_data["year"] if form.is_valid() else this_year)
+
+
 @role_required(*STAFF_ROLES)
 def coverage(request):
     town = town_scope(request.user)
-    this_year = timezone.localdate().year
-    form = YearForm(request.GET if "year" in request.GET else None, initial={"year": this_year})
-    year = form.cleaned_data["year"] if form.is_valid() else this_year
+    form, year = coverage_year(request)
     target = settings.MEETINGS_PER_TOWN_TARGET
     rows = list(selectors.coverage(year=year, town=town))
     towns = [row for row in rows if row.level == Area.Level.TOWN]
