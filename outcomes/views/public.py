@@ -3,7 +3,6 @@
 import re
 import secrets
 
-import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consult_portal import ratelimit
+from consult_portal import qr, ratelimit
 from consult_portal.audit import client_ip
 from consult_portal.models import Area
 from sessions.selectors_public import ALWAYS_PUBLIC
@@ -46,10 +45,6 @@ def _published_or_404(pk: int, queryset: QuerySet | None = None) -> OutcomeItem:
 
 def _survey_url(request, item: OutcomeItem) -> str:
     return request.build_absolute_uri(reverse("outcomes:survey", args=[item.pk]))
-
-
-def _qr_svg(url: str, scale: int = 5) -> str:
-    return segno.make(url, error="m").svg_inline(scale=scale, border=2, title=url)
 
 
 def _satisfaction(item: OutcomeItem) -> selectors.Satisfaction:
@@ -108,7 +103,7 @@ def outcome_detail(request, pk: int):
             "satisfaction": satisfaction,
             "counts": [(label, counts[value]) for value, label in Rating.choices],
             "survey_url": url,
-            "qr": _qr_svg(url),
+            "qr": qr.svg_inline(url),
             "survey_closed": services.satisfaction_survey_closed(item),
         },
     )
@@ -196,15 +191,13 @@ def survey_thanks(request, pk: int):
 def poster(request, pk: int):
     item = _published_or_404(pk, OutcomeItem.objects.select_related("unit", "town", "meeting", "topic"))
     url = _survey_url(request, item)
-    return render(request, "outcomes/public/poster.html", {"item": item, "survey_url": url, "qr": _qr_svg(url, 8)})
+    return render(
+        request, "outcomes/public/poster.html", {"item": item, "survey_url": url, "qr": qr.svg_inline(url, 8)}
+    )
 
 
-def qr(request, pk: int):
-    item = _published_or_404(pk)
-    url = _survey_url(request, item)
-    response = HttpResponse(content_type="image/svg+xml")
-    segno.make(url, error="m").save(response, kind="svg", scale=8, border=2)
-    return response
+def survey_qr(request, pk: int):
+    return qr.svg_response(_survey_url(request, _published_or_404(pk)))
 
 
 urls = [
@@ -213,5 +206,5 @@ urls = [
     path("outcomes/<int:pk>/survey/", survey, name="survey"),
     path("outcomes/<int:pk>/survey/thanks/", survey_thanks, name="survey-thanks"),
     path("outcomes/<int:pk>/poster/", poster, name="poster"),
-    path("outcomes/<int:pk>/qr.svg", qr, name="qr"),
+    path("outcomes/<int:pk>/qr.svg", survey_qr, name="qr"),
 ]

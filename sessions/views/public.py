@@ -1,12 +1,13 @@
 """提前公布: the public notices of consultation meetings, their print layout and calendar exports. No account."""
 
-import segno
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from consult_portal import qr
 
 from .. import ical
 from .. import selectors_public as selectors
@@ -52,8 +53,8 @@ def meeting_detail(request, pk: int):
 def meeting_print(request, pk: int):
     meeting = _public_or_404(selectors.public_meeting, pk, with_record=False)
     url = _notice_url(request, meeting)
-    qr = segno.make(url, error="m").svg_inline(scale=6, border=2, title=url)
-    return render(request, "sessions/public/meeting_print.html", {"meeting": meeting, "notice_url": url, "qr": qr})
+    context = {"meeting": meeting, "notice_url": url, "qr": qr.svg_inline(url, 6)}
+    return render(request, "sessions/public/meeting_print.html", context)
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:

@@ -1,16 +1,15 @@
 """群众出题 and tracking: the resident's side, no account."""
 
-import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consult_portal import ratelimit
+from consult_portal import qr, ratelimit
 from consult_portal.audit import client_ip
 
 from .. import selectors, services
@@ -18,10 +17,6 @@ from ..forms import SuggestTopicForm, TrackForm
 from ..models import ConsultationPlan, Topic
 
 RATE_SCOPE = "topic-submit"
-
-
-def _qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=5, border=2, title=url)
 
 
 @never_cache
@@ -77,7 +72,7 @@ def receipt(request, code: str):
         raise Http404 from None
     track_url = request.build_absolute_uri(reverse("topics:track-detail", args=[topic.tracking_code]))
     return render(
-        request, "topics/public/receipt.html", {"topic": topic, "track_url": track_url, "qr": _qr_svg(track_url)}
+        request, "topics/public/receipt.html", {"topic": topic, "track_url": track_url, "qr": qr.svg_inline(track_url)}
     )
 
 
@@ -113,10 +108,7 @@ def track_detail(request, code: str):
 def track_qr(request, code: str):
     if not Topic.objects.filter(tracking_code=code).exists():
         raise Http404
-    url = request.build_absolute_uri(reverse("topics:track-detail", args=[code]))
-    response = HttpResponse(content_type="image/svg+xml")
-    segno.make(url, error="m").save(response, kind="svg", scale=8, border=2)
-    return response
+    return qr.svg_response(request.build_absolute_uri(reverse("topics:track-detail", args=[code])))
 
 
 def plan(request, year: int):
