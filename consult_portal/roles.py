@@ -35,6 +35,10 @@ def _perms(app_label: str, actions: tuple[str, ...], models: tuple[str, ...] | N
 def ensure_roles(**kwargs) -> None:
     if not apps.is_installed("django.contrib.auth"):
         return
+    # post_migrate is sent once for each app with models: the groups are set once, when the last one is sent.
+    sender = kwargs.get("app_config")
+    if sender is not None and sender is not [a for a in apps.get_app_configs() if a.models_module][-1]:
+        return
     # post_migrate reaches this receiver before auth's own for each app (the portal app is listed first), so the
     # permissions of an app migrated for the first time are made here before they are handed out.
     for app_label in APPS:
