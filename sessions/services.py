@@ -80,6 +80,12 @@ def _check_platform_free(platform: Platform, starts_at: datetime, ends_at: datet
         )
 
 
+def _book_platform(platform: Platform, starts_at: datetime, ends_at: datetime, exclude_pk=None) -> None:
+    """Lock the platform, so its bookings take turns until commit, and refuse a time it is already booked for."""
+    Platform.objects.select_for_update().filter(pk=platform.pk).first()
+    _check_platform_free(platform, starts_at, ends_at, exclude_pk)
+
+
 def members_booked_elsewhere(*, meeting: Meeting, members: Iterable[Member]) -> list[Member]:
     """Invitees already expected at another meeting at an overlapping time: a warning, not a refusal."""
     ids = [m.pk for m in members]
@@ -117,8 +123,7 @@ def meeting_schedule(
     topics = list(topics)
     if any(t.status not in SCHEDULABLE_TOPIC_STATUSES for t in topics):
         raise ValidationError(_("Only accepted or planned topics can be put on a meeting."))
-    Platform.objects.select_for_update().filter(pk=platform.pk).first()  # serialise bookings of one platform
-    _check_platform_free(platform, starts_at, ends_at)
+    _book_platform(platform, starts_at, ends_at)
     meeting = Meeting.objects.create(
         title=title.strip(),
         platform=platform,
@@ -137,6 +142,11 @@ def meeting_schedule(
     return meeting
 
 
+def _cannot_go(from_status: str, to_status: str) -> ValidationError:
+    names = {"from": _label(from_status), "to": _label(to_status)}
+    return ValidationError(_("A meeting cannot go from “%(from)s” to “%(to)s”.") % names)
+
+
 def _transition(
     meeting: Meeting,
     to_status: str,
@@ -149,12 +159,12 @@ def _transition(
     from_status = meeting.status
     moving_only = to_status == from_status and to_status in RESCHEDULABLE and starts_at is not None
     if not moving_only and to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
-        names = {"from": _label(from_status), "to": _label(to_status)}
-        raise ValidationError(_("A meeting cannot go from “%(from)s” to “%(to)s”.") % names)
+        raise _cannot_go(from_status, to_status)
     if to_status in (M.POSTPONED, M.CANCELLED) and not reason.strip():
         raise ValidationError(_("Postponing or cancelling a meeting needs a reason."))
     before = audit.snapshot(meeting, AUDIT_FIELDS)
     old_starts_at = None
+    moved = False
     if starts_at is not None or ends_at is not None:
         if to_status not in RESCHEDULABLE:
             raise ValidationError(_("Only a planned, published or postponed meeting can be moved."))
@@ -163,14 +173,12 @@ def _transition(
         _check_times(new_start, new_end)
         if new_start != meeting.starts_at:
             old_starts_at = meeting.starts_at
+        moved = (new_start, new_end) != (meeting.starts_at, meeting.ends_at)
         meeting.starts_at, meeting.ends_at = new_start, new_end
-    if to_status in (M.PLANNED, M.NOTICE_PUBLISHED) and (old_starts_at or from_status == M.POSTPONED):
-        _check_platform_free(meeting.platform, meeting.starts_at, meeting.ends_at, exclude_pk=meeting.pk)
+    if to_status in (M.PLANNED, M.NOTICE_PUBLISHED) and (moved or from_status == M.POSTPONED):
+        _book_platform(meeting.platform, meeting.starts_at, meeting.ends_at, exclude_pk=meeting.pk)
     if to_status == M.HELD:
-        if meeting.starts_at > timezone.now():
-            raise ValidationError(_("A meeting cannot be marked held before it starts."))
-        if not meeting.research.exists() and not meeting.no_research_reason.strip():
-            raise ValidationError(_("Record the research before the meeting, or the reason it was held without."))
+        _check_holdable(meeting, meeting.no_research_reason)
     meeting.status = to_status
     meeting.status_reason = reason.strip()
     meeting.save()
@@ -235,6 +243,46 @@ def meeting_reschedule(*, meeting: Meeting, starts_at: datetime, ends_at: dateti
     return _transition(meeting, meeting.status, by, reason, starts_at, ends_at)
 
 
+def _check_holdable(meeting: Meeting, no_research_reason: str) -> None:
+    """The rules of marking a meeting held: an allowed step, a meeting that has started, and research
+    or the reason it was held without (不调研不协商)."""
+    if M.HELD not in ALLOWED_TRANSITIONS.get(meeting.status, ()):
+        raise _cannot_go(meeting.status, M.HELD)
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("A meeting cannot be marked held before it starts."))
+    if not meeting.research.exists() and not no_research_reason.strip():
+        raise ValidationError(_("Record the research before the meeting, or the reason it was held without."))
+
+
+def _set_no_research_reason(meeting: Meeting, reason: str, by) -> None:
+    before = audit.snapshot(meeting, AUDIT_FIELDS)
+    meeting.no_research_reason = reason.strip()
+    meeting.save(update_fields=["no_research_reason"])
+    audit.record(
+        actor=by,
+        action="meeting_no_research_reason",
+        obj=meeting,
+        before=before,
+        after=audit.snapshot(meeting, AUDIT_FIELDS),
+    )
+
+
+@transaction.atomic
+def meeting_hold(*, meeting: Meeting, by, no_research_reason: str = "", notify: bool = True) -> Meeting:
+    """Mark a meeting held, keeping the reason it was held without research if one is given; its accepted
+    and planned topics become consulted (`notify` tells their residents).
+
+    Every rule is checked under the meeting's lock before anything is written: a refused hold keeps no
+    reason, no history entry and no audit entry.
+    """
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    reason = no_research_reason.strip()
+    _check_holdable(meeting, reason or meeting.no_research_reason)
+    if reason:
+        _set_no_research_reason(meeting, reason, by)
+    return _transition(meeting, M.HELD, by, notify=notify)
+
+
 @transaction.atomic
 def meeting_record(
     *,
@@ -245,9 +293,14 @@ def meeting_record(
     attendance_count: int | None = None,
     walk_in_count: int | None = None,
     items: Sequence[tuple[str, str]] = (),
+    photos: Iterable = (),
 ) -> Meeting:
-    """Complete the record of a held meeting: summary, on-the-spot answers, attendance, and the
-    suggestion and consensus items (kind, text) that outcomes are later made from."""
+    """Complete the record of a held meeting: summary, on-the-spot answers, attendance, the
+    suggestion and consensus items (kind, text) that outcomes are later made from, and its photos
+    (cleaned images, their location data already removed).
+
+    One step: a refused record stores no photo, and a photo that cannot be stored leaves the meeting held.
+    """
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != M.HELD:
         raise ValidationError(_("Only a held meeting can be recorded."))
@@ -273,18 +326,33 @@ def meeting_record(
             "items": [[kind, text.strip()] for kind, text in items],
         },
     )
+    _add_photos(meeting, photos, by)
     return meeting
 
 
-@transaction.atomic
-def meeting_photos_add(*, meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
-    """Attach photos (cleaned images, their location data already removed) to a meeting's record."""
-    photos = [MeetingPhoto.objects.create(meeting=meeting, image=image) for image in images]
+def _add_photos(meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
+    """Store the photos last in their step; if one fails, the files stored so far go with the rolled-back rows."""
+    photos: list[MeetingPhoto] = []
+    try:
+        for image in images:
+            photos.append(MeetingPhoto(meeting=meeting, image=image))
+            photos[-1].save()
+    except BaseException:
+        for photo in photos:
+            if photo.image and photo.image._committed:  # stored, not merely the upload's own name
+                photo.image.storage.delete(photo.image.name)
+        raise
     if photos:
         audit.record(
             actor=by, action="meeting_photos_add", obj=meeting, after={"photos": [photo.image.name for photo in photos]}
         )
     return photos
+
+
+@transaction.atomic
+def meeting_photos_add(*, meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
+    """Attach photos (cleaned images, their location data already removed) to a meeting's record."""
+    return _add_photos(meeting, images, by)
 
 
 # -- participants ------------------------------------------------------------------------------
@@ -454,15 +522,8 @@ def research_add(
 
 @transaction.atomic
 def meeting_set_no_research_reason(*, meeting: Meeting, reason: str, by) -> Meeting:
+    """Write down ahead of the meeting why it is held without research; holding it (`meeting_hold`) takes the
+    reason in the same step."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    before = audit.snapshot(meeting, AUDIT_FIELDS)
-    meeting.no_research_reason = reason.strip()
-    meeting.save(update_fields=["no_research_reason"])
-    audit.record(
-        actor=by,
-        action="meeting_no_research_reason",
-        obj=meeting,
-        before=before,
-        after=audit.snapshot(meeting, AUDIT_FIELDS),
-    )
+    _set_no_research_reason(meeting, reason, by)
     return meeting
