@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, Committee, Sector, in_town
+from consult_portal.phones import MobilePhoneField
 
 from .models import Assignment, Member
 
@@ -74,6 +75,7 @@ class MemberForm(forms.ModelForm):
             "term_start": forms.DateInput(attrs={"type": "date"}),
             "term_end": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"phone": MobilePhoneField}
 
     def __init__(self, *args, **kwargs):
         from django.contrib.auth import get_user_model
@@ -91,14 +93,6 @@ class MemberForm(forms.ModelForm):
         )
         self.fields["user"].queryset = logins.order_by("username")
         self.fields["user"].label_from_instance = lambda user: f"{user.username} {user.get_full_name()}".strip()
-
-    def clean_phone(self):
-        from topics.forms import MOBILE
-
-        phone = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
-        if phone and not MOBILE.match(phone):
-            raise forms.ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."))
-        return phone
 
     def clean_photo_upload(self):
         from consult_portal.images import clean_image

@@ -1,11 +1,11 @@
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, Sector, in_town
+from consult_portal.phones import MobilePhoneField
 from members.models import Member
-from topics.forms import MOBILE, MultiplePhotoField
+from topics.forms import MultiplePhotoField
 from topics.models import Topic
 
 from .models import Meeting, Participant, Platform, Research
@@ -138,7 +138,7 @@ class OtherParticipantForm(_Helper, forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=50)
     organisation = forms.CharField(label=_("Organisation"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    phone = MobilePhoneField(label=_("Phone"), max_length=20, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,7 +206,7 @@ class RecordForm(_Helper, forms.Form):
 
 class CheckinForm(_Helper, forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=50)
-    phone = forms.CharField(
+    phone = MobilePhoneField(
         label=_("Mobile phone"),
         max_length=20,
         required=False,
@@ -216,9 +216,3 @@ class CheckinForm(_Helper, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = self._helper()
-
-    def clean_phone(self):
-        phone = self.cleaned_data["phone"].replace(" ", "").replace("-", "")
-        if phone and not MOBILE.match(phone):
-            raise ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."))
-        return phone

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from consult_portal.images import clean_image
 from consult_portal.models import Area, ResponsibleUnit
+from consult_portal.phones import MobilePhoneField
 
 from .models import ConsultationPlan, PlanEntry, Topic
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MAX_PHOTOS = 3
 
 
@@ -105,7 +105,7 @@ class SuggestTopicForm(forms.Form):
     )
     photos = MultiplePhotoField(label=_("Photos"), required=False, help_text=_("Up to 3 photos, at most 5 MB each."))
     name = forms.CharField(label=_("Your name"), max_length=50, required=False)
-    phone = forms.CharField(
+    phone = MobilePhoneField(
         label=_("Mobile phone"),
         max_length=20,
         required=False,
@@ -143,12 +143,6 @@ class SuggestTopicForm(forms.Form):
             Div("website", css_class="hp-field", aria_hidden="true"),
             "submission_key",
         )
-
-    def clean_phone(self):
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
-        if phone and not MOBILE.match(phone):
-            raise ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."), code="phone")
-        return phone
 
     def clean_submission_key(self):
         key = self.cleaned_data["submission_key"]

@@ -1,15 +1,12 @@
 """群众评商: the residents' satisfaction survey of a published outcome. No account."""
 
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area
-from topics.forms import MOBILE
+from consult_portal.phones import MobilePhoneField
 
 from ..models import OutcomeItem, Rating
 
@@ -41,7 +38,7 @@ class SurveyForm(forms.Form):
         empty_label=_("Rather not say"),
         error_messages={"invalid_choice": _("Choose a village or community from the list.")},
     )
-    phone = forms.CharField(
+    phone = MobilePhoneField(
         label=_("Mobile phone"),
         max_length=20,
         required=False,
@@ -65,9 +62,3 @@ class SurveyForm(forms.Form):
             "comment",
             Fieldset(_("About you (optional)"), "village", "phone"),
         )
-
-    def clean_phone(self):
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
-        if phone and not MOBILE.match(phone):
-            raise ValidationError(_("Enter an 11-digit mobile number, for example 13800001234."), code="phone")
-        return phone

@@ -10,12 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, ResponsibleUnit
+from consult_portal.phones import PhoneField
 from members.models import Member
 
 from ..models import OutcomeItem, SurveyTally
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-PHONE = r"^[0-9+\- ]{5,20}$"
 
 
 class _Helper:
@@ -44,13 +44,7 @@ class HandOverForm(_Helper, forms.Form):
         required=False,
         help_text=_("Empty: the unit's usual contact."),
     )
-    contact_phone = forms.RegexField(
-        label=_("Contact phone"),
-        regex=PHONE,
-        max_length=20,
-        required=False,
-        error_messages={"invalid": _("Enter a phone number of digits, spaces, + or -.")},
-    )
+    contact_phone = PhoneField(label=_("Contact phone"), max_length=20, required=False)
     deadline = forms.DateField(label=_("Handling deadline"), widget=DATE)
     supervisors = MemberChoiceField(
         label=_("Supervising members"),

@@ -105,3 +105,10 @@ def test_a_member_sees_the_research_they_took_part_in(client, member_user, town_
     research.members.add(member_user.member)
     client.force_login(member_user)
     assert f'data-research="{research.pk}"' in client.get("/members/me/").content.decode()
+
+
+@pytest.mark.parametrize("typed", ["138 0000-1234", "+86 13800001234"])
+def test_a_typed_mobile_is_stored_as_its_11_digits(client, office, sector, typed):
+    client.force_login(office)
+    assert client.post("/staff/members/new/", _data(sector, phone=typed)).status_code == 302
+    assert Member.objects.get().phone == "13800001234"

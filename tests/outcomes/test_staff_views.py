@@ -405,3 +405,24 @@ def test_satisfaction_by_unit_and_town_matches_a_hand_count(client, office, liai
     client.force_login(liaison_a)
     page = client.get("/staff/outcomes/satisfaction/").content.decode()
     assert 'data-overall="75.0%"' in page and "县交通运输局" not in page
+
+
+@pytest.mark.parametrize("typed", ["138 0000-1234", "+86 13800001234"])
+def test_it_stores_a_mobile_contact_phone_as_its_11_digits(client, office, suggestion, unit, typed):
+    client.force_login(office)
+    data = {"record_item": suggestion.pk, "text": "事项", "unit": unit.pk, "deadline": "2100-01-01"}
+    response = client.post("/staff/outcomes/new/", {**data, "contact_name": "李股长", "contact_phone": typed})
+    assert response.status_code == 302
+    assert OutcomeItem.objects.get().contact_phone == "13800001234"
+
+
+def test_the_contact_phone_may_be_a_landline_but_a_mobile_must_be_whole(client, office, suggestion, unit):
+    client.force_login(office)
+    data = {"record_item": suggestion.pk, "text": "事项", "unit": unit.pk, "deadline": "2100-01-01"}
+    refused = client.post("/staff/outcomes/new/", {**data, "contact_name": "李股长", "contact_phone": "1380000123"})
+    assert refused.status_code == 400
+    assert "请输入 11 位手机号码" in refused.content.decode() and 'value="1380000123"' in refused.content.decode()
+    assert not OutcomeItem.objects.exists()
+    landline = client.post("/staff/outcomes/new/", {**data, "contact_name": "李股长", "contact_phone": "0571-1234567"})
+    assert landline.status_code == 302
+    assert OutcomeItem.objects.get().contact_phone == "0571-1234567"  # kept as typed, to be read on the sheet

@@ -283,3 +283,16 @@ def test_the_survey_closes_when_its_answers_phones_are_purged(client, item, sett
         assert "评价已结束" in client.get(f"/outcomes/{item.pk}/").content.decode()
     with time_machine.travel(item.published_at + timedelta(days=30 * 23)):
         assert client.post(page, {"rating": "4"}).status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["138 0000-1234", "+86 13800001234"])
+def test_it_stores_a_typed_mobile_as_its_11_digits(client, item, answer, typed):
+    assert client.post(_url(item), {**answer, "phone": typed}).status_code == 302
+    assert SatisfactionResponse.objects.get().phone == "13800001234"
+
+
+def test_it_counts_one_phone_once_however_it_was_typed(client, item, answer):
+    assert client.post(_url(item), answer).status_code == 302  # "138 1234 5678"
+    response = Client().post(_url(item), {**answer, "rating": "1", "phone": "+86 138-1234-5678"})
+    assert response.status_code == 409
+    assert SatisfactionResponse.objects.get().rating == 4

@@ -1,9 +1,11 @@
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from consult_portal.models import AuditEntry
 from sessions.models import Participant
 from tests.factories import MeetingFactory
 
@@ -148,3 +150,62 @@ def test_attendance_feeds_the_members_record(client, member_user, member_person,
     client.post(f"/meetings/checkin/{meeting.checkin_token}/")
     html = client.get("/members/me/").content.decode()
     assert f'data-attended="{meeting.pk}"' in html
+
+
+TYPED_MOBILES = ["138 0000-1234", "+86 13800001234"]
+
+
+def _block(html: str, field_id: str) -> str:
+    """The markup of one field's wrapper, up to the next field."""
+    start = html.index(f'id="div_id_{field_id}"')
+    following = html.find('id="div_id_', start + 10)
+    return html[start : following if following != -1 else len(html)]
+
+
+def test_an_other_participant_whose_phone_is_no_mobile_is_refused_beside_the_field(client, office, platform_a, soon):
+    meeting = MeetingFactory(platform=platform_a, starts_at=soon[0], ends_at=soon[1])
+    client.force_login(office)
+    response = client.post(
+        f"/staff/meetings/{meeting.pk}/invite-other/",
+        {"other-kind": "resident", "other-name": "李大爷", "other-organisation": "甲一村", "other-phone": "abc"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "请输入 11 位手机号码" in _block(html, "other-phone")
+    assert 'value="李大爷"' in html and 'value="甲一村"' in html and 'value="abc"' in html
+    assert not meeting.participants.exists()
+    assert not AuditEntry.objects.filter(action="participant_invite").exists()
+
+
+@pytest.mark.parametrize("typed", TYPED_MOBILES)
+def test_an_other_participants_mobile_is_stored_as_its_11_digits(client, office, platform_a, soon, typed):
+    meeting = MeetingFactory(platform=platform_a, starts_at=soon[0], ends_at=soon[1])
+    client.force_login(office)
+    client.post(
+        f"/staff/meetings/{meeting.pk}/invite-other/",
+        {"other-kind": "resident", "other-name": "李大爷", "other-organisation": "", "other-phone": typed},
+    )
+    assert meeting.participants.get().phone == "13800001234"
+
+
+@pytest.mark.parametrize("typed", TYPED_MOBILES)
+def test_a_resident_checks_in_with_a_mobile_stored_as_its_11_digits(platform_a, typed):
+    start = timezone.now() - timedelta(minutes=10)
+    meeting = MeetingFactory(platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2))
+    url = f"/meetings/checkin/{meeting.checkin_token}/"
+    assert Client().post(url, {"name": "李大爷", "phone": typed}).status_code == 302
+    assert meeting.participants.get().phone == "13800001234"
+
+
+def test_an_invited_resident_is_found_at_check_in_however_the_phone_was_typed(client, office, platform_a):
+    start = timezone.now() - timedelta(minutes=10)
+    meeting = MeetingFactory(platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2))
+    client.force_login(office)
+    client.post(
+        f"/staff/meetings/{meeting.pk}/invite-other/",
+        {"other-kind": "resident", "other-name": "李大爷", "other-organisation": "", "other-phone": "138 0000-1234"},
+    )
+    url = f"/meetings/checkin/{meeting.checkin_token}/"
+    assert Client().post(url, {"name": "李大爷", "phone": "13800001234"}).status_code == 302
+    resident = meeting.participants.get()  # the invitation, not a second resident
+    assert (resident.invited, resident.checked_in_at is not None) == (True, True)

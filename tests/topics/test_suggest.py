@@ -144,3 +144,9 @@ def test_the_form_refuses_a_post_without_csrf_token(suggestion, db):
     response = Client(enforce_csrf_checks=True).post(URL, suggestion)
     assert response.status_code == 403
     assert Topic.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["138 0000-1234", "+86 13800001234"])
+def test_it_stores_a_typed_mobile_as_its_11_digits(client, suggestion, typed):
+    assert _post(client, {**suggestion, "phone": typed}).status_code == 302
+    assert Topic.objects.get().submitter_phone == "13800001234"
