@@ -244,8 +244,7 @@ def meeting_reschedule(*, meeting: Meeting, starts_at: datetime, ends_at: dateti
 
 
 def _check_holdable(meeting: Meeting, no_research_reason: str) -> None:
-    """The rules of marking a meeting held: an allowed step, a meeting that has started, and research
-    or the reason it was held without (不调研不协商)."""
+    """Held from an allowed status, once started, after research or with the reason why not (不调研不协商)."""
     if M.HELD not in ALLOWED_TRANSITIONS.get(meeting.status, ()):
         raise _cannot_go(meeting.status, M.HELD)
     if meeting.starts_at > timezone.now():
@@ -254,32 +253,15 @@ def _check_holdable(meeting: Meeting, no_research_reason: str) -> None:
         raise ValidationError(_("Record the research before the meeting, or the reason it was held without."))
 
 
-def _set_no_research_reason(meeting: Meeting, reason: str, by) -> None:
-    before = audit.snapshot(meeting, AUDIT_FIELDS)
-    meeting.no_research_reason = reason.strip()
-    meeting.save(update_fields=["no_research_reason"])
-    audit.record(
-        actor=by,
-        action="meeting_no_research_reason",
-        obj=meeting,
-        before=before,
-        after=audit.snapshot(meeting, AUDIT_FIELDS),
-    )
-
-
 @transaction.atomic
 def meeting_hold(*, meeting: Meeting, by, no_research_reason: str = "", notify: bool = True) -> Meeting:
     """Mark a meeting held, keeping the reason it was held without research if one is given; its accepted
-    and planned topics become consulted (`notify` tells their residents).
-
-    Every rule is checked under the meeting's lock before anything is written: a refused hold keeps no
-    reason, no history entry and no audit entry.
-    """
+    and planned topics become consulted. Every rule is checked under the lock before anything is written."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     reason = no_research_reason.strip()
     _check_holdable(meeting, reason or meeting.no_research_reason)
     if reason:
-        _set_no_research_reason(meeting, reason, by)
+        meeting = meeting_set_no_research_reason(meeting=meeting, reason=reason, by=by)
     return _transition(meeting, M.HELD, by, notify=notify)
 
 
@@ -522,8 +504,11 @@ def research_add(
 
 @transaction.atomic
 def meeting_set_no_research_reason(*, meeting: Meeting, reason: str, by) -> Meeting:
-    """Write down ahead of the meeting why it is held without research; holding it (`meeting_hold`) takes the
-    reason in the same step."""
+    """Why a meeting is held without research; `meeting_hold` takes the reason in the same step."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    _set_no_research_reason(meeting, reason, by)
+    before = audit.snapshot(meeting, AUDIT_FIELDS)
+    meeting.no_research_reason = reason.strip()
+    meeting.save(update_fields=["no_research_reason"])
+    after = audit.snapshot(meeting, AUDIT_FIELDS)
+    audit.record(actor=by, action="meeting_no_research_reason", obj=meeting, before=before, after=after)
     return meeting

@@ -145,11 +145,7 @@ def meeting_action(request, pk: int, action: str):
             form = HeldForm(request.POST, prefix="hold")
             if not form.is_valid():
                 return _fail(request, pk, action, form)
-            if form.cleaned_data["no_research_reason"]:
-                services.meeting_set_no_research_reason(
-                    meeting=meeting, reason=form.cleaned_data["no_research_reason"], by=user
-                )
-            services.meeting_transition(meeting=meeting, to_status=M.HELD, by=user)
+            services.meeting_hold(meeting=meeting, by=user, no_research_reason=form.cleaned_data["no_research_reason"])
         elif action == "invite-members":
             form = InviteMembersForm(request.POST)
             if not form.is_valid():
