@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from consult_portal import audit
 from consult_portal.models import Area, Committee, Sector
-from topics.forms import MOBILE
+from consult_portal.phones import is_mobile, normalize_phone
 
 from .models import Assignment, Member
 
@@ -32,7 +32,7 @@ def check_rows(rows: list[dict]) -> list[dict]:
     committees = {committee.name: committee.pk for committee in Committee.objects.all()}
     towns = {town.name: town.pk for town in Area.objects.filter(level=Area.Level.TOWN)}
     villages = {(v.parent_id, v.name): v.pk for v in Area.objects.filter(level=Area.Level.VILLAGE)}
-    phones = [row["phone"] for row in rows if row["phone"]]
+    phones = [normalize_phone(row["phone"]) for row in rows if row["phone"]]
     by_phone = {member.phone: member for member in Member.objects.filter(phone__in=phones)}
     by_name = {}
     for member in Member.objects.filter(name__in={row["name"] for row in rows if row["name"]}):
@@ -58,10 +58,10 @@ def check_rows(rows: list[dict]) -> list[dict]:
             committee_id = committees.get(row["committee"])
             if committee_id is None:
                 errors.append(_("Unknown committee “%s”.") % row["committee"])
-        phone = row["phone"]
+        phone = normalize_phone(row["phone"])
         if phone:
-            if not MOBILE.match(phone):
-                errors.append(_("Phone “%s” is not an 11-digit mobile number.") % phone)
+            if not is_mobile(phone):
+                errors.append(_("Phone “%s” is not an 11-digit mobile number.") % row["phone"])
             elif phone in seen_phones:
                 errors.append(_("Phone %s appears more than once in the sheet.") % phone)
             seen_phones.add(phone)

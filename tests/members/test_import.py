@@ -197,3 +197,24 @@ def test_it_refuses_a_file_over_5_mb(client, office, monkeypatch):
     client.force_login(office)
     response = preview(client, xlsx([["王一", "市级", "经济界"]]))
     assert response.context["form"].has_error("file", code="size")
+
+
+def test_it_reads_a_phone_typed_with_spaces_or_plus86_as_its_11_digits(client, office, reference):
+    MemberFactory(name="周七", sector=reference["sector"], phone="13800000007", level="county")
+    client.force_login(office)
+    sheet = xlsx(
+        [
+            ["周七", "市级", "经济界", None, "+86 138 0000 0007", None, None],  # found by the phone
+            ["王一", "市级", "经济界", None, "138 0000-0001", None, None],
+            ["钱五", "区县级", "经济界", None, "13800000001", None, None],  # the same phone twice in the sheet
+        ]
+    )
+    response = preview(client, sheet)
+    results = response.context["results"]
+    assert [r["action"] for r in results] == ["update", "create", "error"]
+    assert results[0]["changes"] == ["级别"]
+    client.post(reverse("members:import-confirm"), {"token": response.context["token"]})
+    assert set(Member.objects.values_list("name", "phone", "level")) == {
+        ("周七", "13800000007", "city"),
+        ("王一", "13800000001", "city"),
+    }
