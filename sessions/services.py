@@ -277,12 +277,8 @@ def meeting_record(
     items: Sequence[tuple[str, str]] = (),
     photos: Iterable = (),
 ) -> Meeting:
-    """Complete the record of a held meeting: summary, on-the-spot answers, attendance, the
-    suggestion and consensus items (kind, text) that outcomes are later made from, and its photos
-    (cleaned images, their location data already removed).
-
-    One step: a refused record stores no photo, and a photo that cannot be stored leaves the meeting held.
-    """
+    """Complete the record of a held meeting in one step: summary, on-the-spot answers, attendance, the suggestion
+    and consensus items (kind, text) outcomes are made from, and its photos (cleaned images); all or nothing."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != M.HELD:
         raise ValidationError(_("Only a held meeting can be recorded."))
@@ -296,24 +292,16 @@ def meeting_record(
     meeting.walk_in_count = walk_in_count
     RecordItem.objects.bulk_create([RecordItem(meeting=meeting, kind=kind, text=text.strip()) for kind, text in items])
     meeting = _transition(meeting, M.RECORDED, by)
-    audit.record(
-        actor=by,
-        action="meeting_record_content",
-        obj=meeting,
-        after={
-            "summary": meeting.summary,
-            "answers": meeting.answers,
-            "attendance_count": meeting.attendance_count,
-            "walk_in_count": meeting.walk_in_count,
-            "items": [[kind, text.strip()] for kind, text in items],
-        },
-    )
-    _add_photos(meeting, photos, by)
+    content = {"summary": meeting.summary, "answers": meeting.answers, "attendance_count": meeting.attendance_count}
+    content |= {"walk_in_count": meeting.walk_in_count, "items": [[kind, text.strip()] for kind, text in items]}
+    audit.record(actor=by, action="meeting_record_content", obj=meeting, after=content)
+    meeting_photos_add(meeting=meeting, images=photos, by=by)  # last: only the commit can fail after it
     return meeting
 
 
-def _add_photos(meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
-    """Store the photos last in their step; if one fails, the files stored so far go with the rolled-back rows."""
+@transaction.atomic
+def meeting_photos_add(*, meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
+    """Attach photos (cleaned images) to a meeting's record; if one fails, the files stored so far go too."""
     photos: list[MeetingPhoto] = []
     try:
         for image in images:
@@ -325,16 +313,9 @@ def _add_photos(meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
                 photo.image.storage.delete(photo.image.name)
         raise
     if photos:
-        audit.record(
-            actor=by, action="meeting_photos_add", obj=meeting, after={"photos": [photo.image.name for photo in photos]}
-        )
+        names = [photo.image.name for photo in photos]
+        audit.record(actor=by, action="meeting_photos_add", obj=meeting, after={"photos": names})
     return photos
-
-
-@transaction.atomic
-def meeting_photos_add(*, meeting: Meeting, images: Iterable, by) -> list[MeetingPhoto]:
-    """Attach photos (cleaned images, their location data already removed) to a meeting's record."""
-    return _add_photos(meeting, images, by)
 
 
 # -- participants ------------------------------------------------------------------------------

@@ -202,8 +202,8 @@ def meeting_action(request, pk: int, action: str):
                 attendance_count=data["attendance_count"],
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
+                photos=[photo.image for photo in data["photos"]],
             )
-            services.meeting_photos_add(meeting=meeting, images=[photo.image for photo in data["photos"]], by=user)
         else:
             raise Http404
     except ValidationError as error:
