@@ -1,4 +1,10 @@
-"""Role checks for views: anonymous users go to the login page, the wrong role gets 403."""
+"""Who may do what: one map from role to named capabilities, asked by views and templates alike.
+
+A view names the capability it needs (`@capability_required("meetings.change")`); the navigation and the buttons
+ask the same set (`{% if "meetings.change" in caps %}`, from the context processor). Anonymous visitors go to the
+login page, a login without the capability gets 403. Objects are then scoped by each app's `<thing>_for_user`
+selector (a town's liaison staff see only their town: `town_scope`).
+"""
 
 from functools import wraps
 
@@ -8,20 +14,74 @@ from django.core.exceptions import PermissionDenied
 from .models import Role
 
 STAFF_ROLES = (Role.OFFICE, Role.LIAISON, Role.LEADER)
-WRITE_ROLES = (Role.OFFICE, Role.LIAISON)
+
+# What every staff role may read: the back office, its lists, figures, documents and exports (scoped by town).
+_STAFF_READ = {
+    "backoffice.view",
+    "topics.view",
+    "meetings.view",
+    "members.view",
+    "outcomes.view",
+    "exports.download",
+}
+# The work itself: office staff everywhere, liaison staff in their own town.
+_STAFF_WRITE = {"topics.change", "meetings.change", "members.assign", "outcomes.change"}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.OFFICE: frozenset(
+        _STAFF_READ
+        | _STAFF_WRITE
+        | {
+            "members.change",  # new, edit, import
+            "members.export",  # the members' list and ranking exports: county-wide personal data
+            "plans.change",
+            "plans.approve",
+            "plans.publish",
+            "assessment.change_weights",
+            "audit.view",
+            "accounts.unlock",
+            "admin.use",
+        }
+    ),
+    Role.LIAISON: frozenset(_STAFF_READ | _STAFF_WRITE),
+    Role.LEADER: frozenset(_STAFF_READ | {"members.export", "plans.approve"}),
+    Role.MEMBER: frozenset({"workspace.use"}),
+    Role.UNIT: frozenset({"units.report"}),
+}
+KNOWN = frozenset().union(*CAPABILITIES.values())
 
 
-def role_required(*roles: str):
+def capabilities(user) -> frozenset[str]:
+    """The capabilities of a user's roles (none for a visitor or an inactive account), computed once a request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_capabilities", None)
+    if cached is None:
+        cached = frozenset().union(*(CAPABILITIES.get(role, frozenset()) for role in user.roles))
+        user._capabilities = cached
+    return cached
+
+
+def can(user, capability: str) -> bool:
+    if capability not in KNOWN:
+        raise ValueError(f"Unknown capability {capability!r}")
+    return capability in capabilities(user)
+
+
+def capability_required(capability: str):
+    if capability not in KNOWN:
+        raise ValueError(f"Unknown capability {capability!r}")
+
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.has_role(*roles):
+            if capability not in capabilities(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapper.allowed_roles = tuple(roles)
+        wrapper.capability = capability
         return wrapper
 
     return decorator
@@ -36,3 +96,9 @@ def town_scope(user):
             raise PermissionDenied  # a liaison account without a town sees nothing
         return user.town
     raise PermissionDenied
+
+
+def require_write(request, capability: str) -> None:
+    """For the object helpers' `write=True`: 403 for a reader who may see the object but not change it."""
+    if not can(request.user, capability):
+        raise PermissionDenied

@@ -10,14 +10,13 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import audit
-from .access import role_required
-from .models import Role, User
+from .access import capability_required
+from .models import User
 
 KINDS = {"username": "username", "ip": "ip_address"}
 
@@ -71,7 +70,7 @@ def lockout_page(request, original_response=None, credentials=None):
     )
 
 
-@role_required(Role.OFFICE)
+@capability_required("accounts.unlock")
 @require_http_methods(["GET", "POST"])
 def locked_logins(request):
     if request.method == "POST":
@@ -85,8 +84,3 @@ def locked_logins(request):
         "portal/staff/locked_list.html",
         {"lockouts": current_lockouts(), "failure_limit": settings.AXES_FAILURE_LIMIT},
     )
-
-
-urlpatterns = [
-    path("staff/accounts/locked/", locked_logins, name="accounts-locked"),
-]

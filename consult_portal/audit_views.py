@@ -11,15 +11,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from . import audit
-from .access import role_required
-from .models import AuditEntry, Role
+from .access import capability_required
+from .models import AuditEntry
 from .roles import APPS
 from .spreadsheets import xlsx_download
 
@@ -135,7 +134,7 @@ def _object_type(entry: AuditEntry) -> str:
     return str(entry.content_type.name) if entry.content_type is not None else ""
 
 
-@role_required(Role.OFFICE)
+@capability_required("audit.view")
 @require_safe
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
@@ -185,7 +184,7 @@ def _export_row(entry: AuditEntry) -> list:
     ]
 
 
-@role_required(Role.OFFICE)
+@capability_required("audit.view")
 @require_safe
 def audit_export(request):
     form = AuditFilterForm(request.GET or None)
@@ -201,9 +200,3 @@ def audit_export(request):
     filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
     audit.record(actor=request.user, action="audit_export", after={"filters": filters, "rows": count}, request=request)
     return response
-
-
-urlpatterns = [
-    path("staff/audit/", audit_log, name="audit"),
-    path("staff/audit/export.xlsx", audit_export, name="audit-export"),
-]

@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consult_portal.settings")
 app = Celery("consult_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The pages and jobs above the apps (consult_portal.overview) are no installed app of their own.
+app.autodiscover_tasks(["consult_portal.overview"])
 
 # Periodic work lives in code, next to the tasks it runs.
 app.conf.beat_schedule = {
@@ -21,7 +23,7 @@ app.conf.beat_schedule = {
     },
     # Retention, at night: residents' personal data past its months, audit entries past their days.
     "purge-personal-data": {
-        "task": "consult_portal.tasks.purge_personal_data",
+        "task": "consult_portal.overview.tasks.purge_personal_data",
         "schedule": crontab(hour=2, minute=30),
     },
     "prune-audit-log": {

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from .models import Notification, Role
+from .access import capabilities
+from .models import Notification
 
 
 def portal(request):
@@ -14,7 +16,7 @@ def portal(request):
     return {
         "office_name": settings.PORTAL_OFFICE_NAME or _("County CPPCC Office"),
         "unread_notifications": unread,
-        # A callable, so the role is looked up only on the pages whose navigation asks for it.
-        "is_unit_user": lambda: bool(user is not None and user.is_authenticated and user.has_role(Role.UNIT)),
-        "is_office_user": lambda: bool(user is not None and user.is_authenticated and user.has_role(Role.OFFICE)),
+        # The capability map of consult_portal.access, the same set the views ask: `{% if "meetings.change" in caps %}`.
+        # Lazy, so the roles are looked up only on the pages whose navigation or buttons ask.
+        "caps": SimpleLazyObject(lambda: capabilities(user)),
     }

@@ -14,11 +14,13 @@ English alternate name) so that a computer without it substitutes a font of the 
 
 import datetime
 import io
+import re
+from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.document import Document as DocumentObject
@@ -344,3 +346,34 @@ def docx_response(document, filename: str) -> HttpResponse:
         fallback = "document.docx"
     response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def in_chinese(view):
+    """Papers sent by the office are in Chinese, the portal's language, whatever the reader has chosen."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def docx_filename(title: str, suffix: str = ".docx") -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "", title)[:80] + suffix
+
+
+class Sections:
+    """一、二、三…: the numbering of the headings that a document actually has."""
+
+    def __init__(self, document):
+        self.document = document
+        self.count = 0
+
+    def __call__(self, text: str):
+        self.count += 1
+        number = NUMERALS[self.count - 1] if self.count <= len(NUMERALS) else str(self.count)
+        return heading(self.document, f"{number}、{text}")

@@ -1,35 +1,58 @@
-"""The role groups and their model permissions, kept in code and applied after every migrate."""
+"""The role groups, kept in code and applied after every migrate.
+
+What a role may do is the capability map in `consult_portal.access`; the model permissions a group holds are
+derived from it here (only the Django admin reads model permissions, and only office staff open the admin), so
+there is one table of who may do what.
+"""
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import DEFAULT_DB_ALIAS
 
+from .access import CAPABILITIES
 from .models import Role
 
 APPS = ("portal", "members", "topics", "consultations", "outcomes")
-LIAISON_WRITES = {
-    "topics": ("topic", "topicevent", "topicphoto"),
-    "consultations": (
-        "platform",
-        "meeting",
-        "meetingtransition",
-        "participant",
-        "research",
-        "recorditem",
-        "meetingphoto",
-    ),
-    "members": ("assignment",),
-    "outcomes": ("outcomeitem",),
+EVERYTHING = ("add", "change", "delete", "view")
+
+# capability: the (app label, actions, models or None for all) whose model permissions it carries.
+MODEL_PERMISSIONS: dict[str, list[tuple[str, tuple[str, ...], tuple[str, ...] | None]]] = {
+    "topics.view": [("topics", ("view",), None)],
+    "meetings.view": [("consultations", ("view",), None)],
+    "members.view": [("members", ("view",), None)],
+    "outcomes.view": [("outcomes", ("view",), None)],
+    "topics.change": [("topics", ("add", "change"), ("topic", "topicevent", "topicphoto"))],
+    "meetings.change": [
+        (
+            "consultations",
+            ("add", "change"),
+            ("platform", "meeting", "meetingtransition", "participant", "research", "recorditem", "meetingphoto"),
+        )
+    ],
+    "members.assign": [("members", ("add", "change"), ("assignment",))],
+    "outcomes.change": [("outcomes", ("add", "change"), ("outcomeitem",))],
+    "admin.use": [(app_label, EVERYTHING, None) for app_label in APPS],
+    "workspace.use": [("topics", ("add",), ("topic",)), ("consultations", ("add",), ("research",))],
+    "units.report": [("outcomes", ("add",), ("progressupdate",))],
 }
+# The audit log is written by the portal alone: nobody, office staff included, may add, change or delete an entry.
+NEVER = {("portal", "auditentry", action) for action in ("add", "change", "delete")}
 
 
-def _perms(app_label: str, actions: tuple[str, ...], models: tuple[str, ...] | None = None):
-    qs = Permission.objects.filter(content_type__app_label=app_label)
-    names = [p for p in qs if p.codename.split("_", 1)[0] in actions]
-    if models is not None:
-        names = [p for p in names if p.content_type.model in models]
-    return names
+def permissions_for(role: str, permissions: list[Permission]) -> set[Permission]:
+    granted = set()
+    for capability in CAPABILITIES[role]:
+        for app_label, actions, models in MODEL_PERMISSIONS.get(capability, ()):
+            for p in permissions:
+                action = p.codename.split("_", 1)[0]
+                if p.content_type.app_label != app_label or action not in actions:
+                    continue
+                if models is not None and p.content_type.model not in models:
+                    continue
+                if (app_label, p.content_type.model, action) not in NEVER:
+                    granted.add(p)
+    return granted
 
 
 def ensure_roles(**kwargs) -> None:
@@ -43,18 +66,7 @@ def ensure_roles(**kwargs) -> None:
     # permissions of an app migrated for the first time are made here before they are handed out.
     for app_label in APPS:
         create_permissions(apps.get_app_config(app_label), verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS))
-    groups = {role: Group.objects.get_or_create(name=role)[0] for role in Role.values}
-    view_all, write_all, liaison = [], [], []
-    for app_label in APPS:
-        view_all += _perms(app_label, ("view",))
-        write_all += _perms(app_label, ("add", "change", "delete", "view"))
-        if app_label in LIAISON_WRITES:
-            liaison += _perms(app_label, ("add", "change"), LIAISON_WRITES[app_label])
-    audit_rw = {p for p in write_all if p.content_type.model == "auditentry" and not p.codename.startswith("view")}
-    groups[Role.OFFICE].permissions.set([p for p in write_all if p not in audit_rw])
-    groups[Role.LEADER].permissions.set(view_all)
-    groups[Role.LIAISON].permissions.set(set(liaison) | {p for p in view_all if p.content_type.app_label != "portal"})
-    groups[Role.MEMBER].permissions.set(
-        _perms("topics", ("add",), ("topic",)) + _perms("consultations", ("add",), ("research",))
-    )
-    groups[Role.UNIT].permissions.set(_perms("outcomes", ("add",), ("progressupdate",)))
+    permissions = list(Permission.objects.filter(content_type__app_label__in=APPS).select_related("content_type"))
+    for role in Role.values:
+        group = Group.objects.get_or_create(name=role)[0]
+        group.permissions.set(permissions_for(role, permissions))

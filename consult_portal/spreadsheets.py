@@ -5,7 +5,10 @@ import tempfile
 from collections.abc import Iterable
 
 from django.http import FileResponse
+from django.utils import timezone
 from openpyxl import Workbook
+
+from . import audit
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -23,3 +26,32 @@ def xlsx_download(*, filename: str, sheet_title: str, header: list, rows: Iterab
     workbook.save(file)
     file.seek(0)
     return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE), count
+
+
+CHUNK = 1000
+
+
+def local_time(value):
+    """openpyxl writes no time zones: the portal's local time, naive."""
+    if value is None:
+        return None
+    return timezone.localtime(value, timezone.get_default_timezone()).replace(tzinfo=None)
+
+
+def choice_labels(choices) -> dict:
+    return {value: str(label) for value, label in choices}
+
+
+def place_label(town: str | None, village: str | None) -> str:
+    return f"{town} · {village}" if village else (town or "")
+
+
+def audited_export(request, *, name: str, sheet: str, header: list, rows, action: str):
+    response, count = xlsx_download(filename=f"{name}.xlsx", sheet_title=sheet, header=header, rows=rows)
+    audit.record(
+        actor=request.user,
+        action=action,
+        after={"rows": count, "filters": {k: v for k, v in request.GET.items() if v}},
+        request=request,
+    )
+    return response

@@ -1,4 +1,4 @@
-"""Pages that combine the apps: the public home, the back-office landing, the inbox, health."""
+"""The base's own pages: health, where a login lands, the inbox and the error page."""
 
 import sys
 
@@ -14,21 +14,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import selectors
-from .access import STAFF_ROLES, role_required, town_scope
-from .models import Notification, Role
-
-
-def home(request):
-    return render(
-        request,
-        "portal/public/home.html",
-        {
-            "meetings": selectors.upcoming_public_meetings(),
-            "outcomes": selectors.published_outcomes(),
-            "plan_year": selectors.latest_published_plan_year(),
-        },
-    )
+from .access import can
+from .models import Notification
 
 
 def _database_ok() -> bool:
@@ -64,27 +51,13 @@ def healthz(request):
 def account_home(request):
     """Where a login lands: staff in the back office, members in their workspace, units in their items,
     others in their inbox."""
-    if request.user.has_role(*STAFF_ROLES):
+    if can(request.user, "backoffice.view"):
         return redirect("staff-home")
-    if request.user.has_role(Role.MEMBER):
-        return redirect("members:me")
-    if request.user.has_role(Role.UNIT) and request.user.unit_id:
+    if can(request.user, "workspace.use"):
+        return redirect("workspace")
+    if can(request.user, "units.report") and request.user.unit_id:
         return redirect("outcomes:unit-list")
     return redirect("inbox")
-
-
-@role_required(*STAFF_ROLES)
-def staff_home(request):
-    town = town_scope(request.user)
-    return render(
-        request,
-        "portal/staff/home.html",
-        {
-            "counts": selectors.back_office_counts(town=town),
-            "town": town,
-            "read_only": not request.user.has_role(Role.OFFICE, Role.LIAISON),
-        },
-    )
 
 
 def _inbox(user):

@@ -1,6 +1,25 @@
-from .views import codes, imports, registry
+from django.urls import path
 
-# Each view module lists its own routes. consult_portal.urls mounts them in the "members" namespace,
-# together with the member's own workspace (/members/me/), which lives in consult_portal.workspace
-# because it combines members, topics and meetings.
-urlpatterns = [*registry.urls, *imports.urls, *codes.urls]
+from .views import codes, exports, imports, registry
+
+app_name = "members"
+
+urlpatterns = [
+    # Everyone: a member's duty-code page.
+    path("members/code/<str:code>/", codes.code, name="code"),
+    path("members/code/<str:code>/qr.png", codes.code_qr_png, name="code-qr-png"),
+    path("members/code/<str:code>/qr.svg", codes.code_qr_svg, name="code-qr-svg"),
+    # Staff: the registry, sinking assignments and coverage, the Excel import and the exports.
+    path("staff/members/", registry.member_list, name="list"),
+    path("staff/members/new/", registry.member_edit, name="new"),
+    path("staff/members/<int:pk>/", registry.member_detail, name="detail"),
+    path("staff/members/<int:pk>/edit/", registry.member_edit, name="edit"),
+    path("staff/members/<int:pk>/code/print/", codes.code_print, name="code-print"),
+    path("staff/members/assign/", registry.bulk_assign, name="bulk-assign"),
+    path("staff/members/coverage/", registry.coverage, name="coverage"),
+    path("staff/members/import/template.xlsx", imports.import_template, name="import-template"),
+    path("staff/members/import/", imports.import_upload, name="import"),
+    path("staff/members/import/confirm/", imports.import_confirm, name="import-confirm"),
+    path("staff/members/export.xlsx", imports.export, name="export"),
+    path("staff/documents/member-coverage.xlsx", exports.member_coverage_xlsx, name="coverage-xlsx"),
+]

@@ -2,9 +2,13 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
+from django.http import Http404
 from django.utils import timezone
+
+from consult_portal.access import require_write, town_scope
 
 from .models import (
     SATISFIED_RATINGS,
@@ -153,3 +157,30 @@ def unit_items(*, unit, filters: dict | None = None) -> QuerySet:
     if filters.get("overdue"):
         items = items.filter(overdue_q())
     return items.order_by("closed_at", "deadline", "pk")
+
+
+def item_for_user(request, pk: int, *, write: bool = False) -> OutcomeItem:
+    """The outcome item as this staff user may see it (liaison staff: their town's), with its history, or 404;
+    `write` refuses readers. Every staff view, sheet and document of one item goes through here."""
+    items = with_history(OutcomeItem.objects.all())
+    town = town_scope(request.user)
+    if town is not None:
+        items = items.filter(town=town)
+    try:
+        item = items.get(pk=pk)
+    except OutcomeItem.DoesNotExist:
+        raise Http404 from None
+    if write:
+        require_write(request, "outcomes.change")
+    return item
+
+
+def unit_item_for_user(request, pk: int) -> OutcomeItem:
+    """An item handed to the user's own unit, or 404 (a unit never learns of another unit's items)."""
+    unit_id = request.user.unit_id
+    if unit_id is None:
+        raise PermissionDenied  # a unit login not yet linked to its unit
+    try:
+        return with_history(OutcomeItem.objects.filter(unit_id=unit_id)).get(pk=pk)
+    except OutcomeItem.DoesNotExist:
+        raise Http404 from None

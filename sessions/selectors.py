@@ -1,5 +1,7 @@
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
 
+from consult_portal.access import require_write, town_scope
 from consult_portal.models import in_town
 
 from .models import Meeting, MeetingTransition, Participant, Research
@@ -60,3 +62,15 @@ def attended_by_member(member) -> QuerySet:
 
 def research_by_member(member) -> QuerySet:
     return Research.objects.filter(members=member).select_related("meeting", "topic").order_by("-date", "-pk")
+
+
+def meeting_for_user(request, pk: int, *, write: bool = False) -> Meeting:
+    """The meeting as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers.
+    Every view, document and export of one meeting goes through here."""
+    try:
+        meeting = meeting_for_staff(pk=pk, town=town_scope(request.user))
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+    if write:
+        require_write(request, "meetings.change")
+    return meeting

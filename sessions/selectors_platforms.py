@@ -17,9 +17,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.access import require_write, town_scope
 from consult_portal.models import Area, in_town
 
 from .models import Meeting, Platform
@@ -152,3 +154,14 @@ def coverage(*, year: int, town=None) -> QuerySet:
         villages_with_platform=_count(villages.filter(Exists(Platform.objects.filter(area=OuterRef("pk"))))),
         town_code=Case(When(level=Area.Level.VILLAGE, then=F("parent__code")), default=F("code")),
     ).order_by("town_code", "level", "code")
+
+
+def platform_for_user(request, pk: int, *, write: bool = False) -> Platform:
+    """The platform as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers."""
+    try:
+        platform = platform_for_staff(pk=pk, town=town_scope(request.user))
+    except Platform.DoesNotExist:
+        raise Http404 from None
+    if write:
+        require_write(request, "meetings.change")
+    return platform

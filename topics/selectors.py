@@ -1,6 +1,9 @@
 from difflib import SequenceMatcher
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from consult_portal.access import require_write, town_scope
 
 from .models import ConsultationPlan, Topic, TopicEvent
 
@@ -77,3 +80,14 @@ def plan_entries(plan: ConsultationPlan, town=None) -> QuerySet:
     if town is not None:
         entries = entries.filter(topic__town=town)
     return entries
+
+
+def topic_for_user(request, pk: int, *, write: bool = False) -> Topic:
+    """The topic as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers."""
+    try:
+        topic = topic_for_staff(pk=pk, town=town_scope(request.user))
+    except Topic.DoesNotExist:
+        raise Http404 from None
+    if write:
+        require_write(request, "topics.change")
+    return topic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public, staff
+from .views import exports, public, staff
 
 app_name = "topics"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("staff/topics/<int:pk>/<slug:action>/", staff.topic_action, name="staff-action"),
     path("staff/plans/", staff.plan_current, name="plan-current"),
     path("staff/plans/<int:year>/", staff.plan_manage, name="plan-manage"),
+    path("staff/documents/topics.xlsx", exports.topics_xlsx, name="topics-xlsx"),
+    path("staff/documents/plan-<int:year>.xlsx", exports.plan_xlsx, name="plan-xlsx"),
 ]

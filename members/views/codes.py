@@ -10,11 +10,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
-from consult_portal.access import STAFF_ROLES, role_required, town_scope
+from consult_portal.access import capability_required, town_scope
 from consult_portal.models import in_town
 
 from ..models import Assignment, Member
@@ -96,7 +96,7 @@ def _member_for_staff(user, pk: int) -> Member:
         raise Http404 from None
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("members.view")
 def code_print(request, pk: int):
     member = _member_for_staff(request.user, pk)
     public_url = _public_url(member)
@@ -109,11 +109,3 @@ def code_print(request, pk: int):
             "qr": _qr(member).svg_inline(scale=5, border=2, title=public_url),
         },
     )
-
-
-urls = [
-    path("members/code/<str:code>/", code, name="code"),
-    path("members/code/<str:code>/qr.png", code_qr_png, name="code-qr-png"),
-    path("members/code/<str:code>/qr.svg", code_qr_svg, name="code-qr-svg"),
-    path("staff/members/<int:pk>/code/print/", code_print, name="code-print"),
-]

@@ -4,17 +4,16 @@ import secrets
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consult_portal import audit
-from consult_portal.access import role_required
-from consult_portal.models import Role
+from consult_portal.access import capability_required
 from consult_portal.spreadsheets import XLSX_CONTENT_TYPE, xlsx_download
 
 from .. import excel, services_import
@@ -47,7 +46,7 @@ class ImportForm(forms.Form):
 
 
 @require_GET
-@role_required(Role.OFFICE)
+@capability_required("members.change")
 def import_template(request):
     response = HttpResponse(excel.template_workbook(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="member-import-template.xlsx"'
@@ -55,7 +54,7 @@ def import_template(request):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(Role.OFFICE)
+@capability_required("members.change")
 def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -79,14 +78,23 @@ def import_upload(request):
 
 
 @require_POST
-@role_required(Role.OFFICE)
+@capability_required("members.change")
 def import_confirm(request):
     token = request.POST.get("token", "")
     rows = request.session.pop(SESSION_PREFIX + token, None) if token else None
     if rows is None:
-        messages.warning(request, _("This import has already been applied or has expired; upload the sheet again."))
+        if token and services_import.was_confirmed(token):
+            messages.warning(request, str(services_import.ALREADY_CONFIRMED))
+        else:
+            messages.warning(
+                request, _("This import has already been applied or has expired; upload the sheet again.")
+            )
         return redirect("members:import")
-    counts = services_import.apply_import(rows=rows, by=request.user)
+    try:
+        counts = services_import.apply_import(token=token, rows=rows, by=request.user)
+    except ValidationError as refused:  # another request (a double click, a second tab) confirmed it first
+        messages.warning(request, refused.messages[0])
+        return redirect("members:import")
     messages.success(
         request,
         _(
@@ -142,7 +150,7 @@ def _export_row(member):
 
 
 @require_GET
-@role_required(Role.OFFICE, Role.LEADER)
+@capability_required("members.export")
 def export(request):
     members = _filtered_members(request.GET)
     response, count = xlsx_download(
@@ -153,11 +161,3 @@ def export(request):
     )
     audit.record(actor=request.user, action="member_export", obj=None, after={"rows": count}, request=request)
     return response
-
-
-urls = [
-    path("staff/members/import/template.xlsx", import_template, name="import-template"),
-    path("staff/members/import/", import_upload, name="import"),
-    path("staff/members/import/confirm/", import_confirm, name="import-confirm"),
-    path("staff/members/export.xlsx", export, name="export"),
-]

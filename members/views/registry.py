@@ -7,26 +7,24 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
-from consult_portal.models import Role
+from consult_portal.access import can, capability_required, town_scope
 
 from .. import selectors, services
 from ..forms import AssignForm, BulkAssignForm, MemberFilterForm, MemberForm
 from ..models import Member
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("members.view")
 def member_list(request):
     town = town_scope(request.user)
     form = MemberFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(selectors.registry(town=town, filters=filters), 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    can_assign = request.user.has_role(*WRITE_ROLES)
+    can_assign = can(request.user, "members.assign")
     return render(
         request,
         "members/staff/list.html",
@@ -39,7 +37,7 @@ def member_list(request):
     )
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("members.assign")
 @require_POST
 def bulk_assign(request):
     town = town_scope(request.user)
@@ -71,21 +69,12 @@ def bulk_assign(request):
     return redirect("members:list")
 
 
-def _member(request, pk: int) -> Member:
-    town = town_scope(request.user)
-    members = selectors.registry(town=town)
-    member = members.filter(pk=pk).first()
-    if member is None:
-        raise Http404
-    return member
-
-
-@role_required(*STAFF_ROLES)
+@capability_required("members.view")
 def member_detail(request, pk: int):
-    member = _member(request, pk)
+    member = selectors.registry_member_for_user(request, pk)
     town = town_scope(request.user)
     form = None
-    if request.user.has_role(*WRITE_ROLES):
+    if can(request.user, "members.assign"):
         form = AssignForm(request.POST or None, town=town)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -106,12 +95,12 @@ def member_detail(request, pk: int):
     )
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("members.view")
 def coverage(request):
     return render(request, "members/staff/coverage.html", selectors.coverage(town=town_scope(request.user)))
 
 
-@role_required(Role.OFFICE)
+@capability_required("members.change")
 def member_edit(request, pk: int | None = None):
     member = Member.objects.filter(pk=pk).first() if pk else Member()
     if member is None:
@@ -125,13 +114,3 @@ def member_edit(request, pk: int | None = None):
         return redirect("members:detail", pk=member.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "members/staff/edit.html", {"form": form, "member": member}, status=status)
-
-
-urls = [
-    path("staff/members/new/", member_edit, name="new"),
-    path("staff/members/<int:pk>/edit/", member_edit, name="edit"),
-    path("staff/members/", member_list, name="list"),
-    path("staff/members/assign/", bulk_assign, name="bulk-assign"),
-    path("staff/members/coverage/", coverage, name="coverage"),
-    path("staff/members/<int:pk>/", member_detail, name="detail"),
-]

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -198,13 +198,3 @@ def poster(request, pk: int):
 
 def survey_qr(request, pk: int):
     return qr.svg_response(_survey_url(request, _published_or_404(pk)))
-
-
-urls = [
-    path("outcomes/", outcome_list, name="list"),
-    path("outcomes/<int:pk>/", outcome_detail, name="detail"),
-    path("outcomes/<int:pk>/survey/", survey, name="survey"),
-    path("outcomes/<int:pk>/survey/thanks/", survey_thanks, name="survey-thanks"),
-    path("outcomes/<int:pk>/poster/", poster, name="poster"),
-    path("outcomes/<int:pk>/qr.svg", survey_qr, name="qr"),
-]

@@ -9,12 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.access import can, capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
 from sessions import selectors as meeting_selectors
 from sessions.models import Meeting, RecordItem
@@ -36,7 +35,7 @@ OS = OutcomeItem.Status
 PAGE_SIZE = 25
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def item_list(request):
     town = town_scope(request.user)
     form = OutcomeFilterForm(request.GET or None, town_scope=town)
@@ -48,17 +47,6 @@ def item_list(request):
         "outcomes/staff/list.html",
         {"form": form, "page": page, "query": query, "town": town, "today": timezone.localdate()},
     )
-
-
-def _item(request, pk: int) -> OutcomeItem:
-    town = town_scope(request.user)
-    items = selectors.with_history(OutcomeItem.objects.all())
-    if town is not None:
-        items = items.filter(town=town)
-    try:
-        return items.get(pk=pk)
-    except OutcomeItem.DoesNotExist:
-        raise Http404 from None
 
 
 def _source(request) -> dict:
@@ -80,7 +68,7 @@ def _source(request) -> dict:
     raise Http404
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("outcomes.change")
 def item_new(request):
     source = _source(request)
     record_item = source.get("record_item")
@@ -126,11 +114,11 @@ def _forms(item: OutcomeItem, bound: dict) -> dict:
     return forms
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
-    item = _item(request, pk)
+    item = selectors.item_for_user(request, pk)
     bound = bound or {}
-    can_act = request.user.has_role(*WRITE_ROLES)
+    can_act = can(request.user, "outcomes.change")
     context = {
         "item": item,
         "can_act": can_act,
@@ -146,10 +134,10 @@ def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
     return render(request, "outcomes/staff/detail.html", context, status=status)
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("outcomes.change")
 @require_POST
 def item_action(request, pk: int, action: str):
-    item = _item(request, pk)
+    item = selectors.item_for_user(request, pk, write=True)
     user = request.user
     form = None
     forms = {
@@ -201,23 +189,16 @@ def _sheet_context(items) -> dict:
     }
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def item_sheet(request, pk: int):
     """交办单: the assignment sheet of one item, to print, stamp and send."""
-    return render(request, "outcomes/staff/sheet.html", _sheet_context([_item(request, pk)]))
+    return render(request, "outcomes/staff/sheet.html", _sheet_context([selectors.item_for_user(request, pk)]))
 
 
-def _meeting(request, pk: int) -> Meeting:
-    try:
-        return meeting_selectors.meeting_for_staff(pk=pk, town=town_scope(request.user))
-    except Meeting.DoesNotExist:
-        raise Http404 from None
-
-
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def meeting_items(request, pk: int):
     """A meeting's suggestions and consensus, each handed over or waiting to be."""
-    meeting = _meeting(request, pk)
+    meeting = meeting_selectors.meeting_for_user(request, pk)
     record = RecordItem.objects.filter(meeting=meeting).select_related("outcome__unit", "proposer").order_by("pk")
     others = meeting.outcomes.filter(record_item__isnull=True).select_related("unit").order_by("pk")
     return render(
@@ -227,17 +208,17 @@ def meeting_items(request, pk: int):
             "meeting": meeting,
             "record": record,
             "others": others,
-            "can_act": request.user.has_role(*WRITE_ROLES)
+            "can_act": can(request.user, "outcomes.change")
             and meeting.status in (Meeting.Status.HELD, Meeting.Status.RECORDED),
             "today": timezone.localdate(),
         },
     )
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def meeting_sheets(request, pk: int):
     """The assignment sheets of every item of a meeting, one per page."""
-    meeting = _meeting(request, pk)
+    meeting = meeting_selectors.meeting_for_user(request, pk)
     items = list(
         OutcomeItem.objects.filter(meeting=meeting).select_related("unit", "meeting__platform", "topic").order_by("pk")
     )
@@ -256,7 +237,7 @@ def satisfaction_scope(request):
     return form, year, town, items
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("outcomes.view")
 def satisfaction_summary(request):
     """Satisfaction rates of the year's published items by unit and by town, and the year's overall rate."""
     form, year, town, items = satisfaction_scope(request)
@@ -277,15 +258,3 @@ def satisfaction_summary(request):
             "county_wide": by_town.get(None),
         },
     )
-
-
-urls = [
-    path("staff/outcomes/", item_list, name="staff-list"),
-    path("staff/outcomes/new/", item_new, name="staff-new"),
-    path("staff/outcomes/satisfaction/", satisfaction_summary, name="staff-satisfaction"),
-    path("staff/outcomes/<int:pk>/", item_detail, name="staff-detail"),
-    path("staff/outcomes/<int:pk>/sheet/", item_sheet, name="staff-sheet"),
-    path("staff/outcomes/<int:pk>/<slug:action>/", item_action, name="staff-action"),
-    path("staff/outcomes/meeting/<int:pk>/", meeting_items, name="staff-meeting"),
-    path("staff/outcomes/meeting/<int:pk>/sheets/", meeting_sheets, name="staff-meeting-sheets"),
-]

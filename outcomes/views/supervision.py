@@ -3,13 +3,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import role_required
-from consult_portal.models import Role
+from consult_portal.access import capability_required
 from members.models import Member
 
 from .. import selectors, services
@@ -30,7 +28,7 @@ def _supervised(request):
     return OutcomeItem.objects.filter(supervisors=_member_id(request))
 
 
-@role_required(Role.MEMBER)
+@capability_required("workspace.use")
 def supervise(request, pk: int, form: CommentForm | None = None, errors=(), status: int = 200):
     item = with_days(get_object_or_404(selectors.with_history(_supervised(request)), pk=pk), timezone.localdate())
     return render(
@@ -45,7 +43,7 @@ def supervise(request, pk: int, form: CommentForm | None = None, errors=(), stat
     )
 
 
-@role_required(Role.MEMBER)
+@capability_required("workspace.use")
 @require_POST
 def comment(request, pk: int):
     item = get_object_or_404(_supervised(request), pk=pk)
@@ -58,9 +56,3 @@ def comment(request, pk: int):
         return supervise(request, pk, form=form, errors=error.messages, status=400)
     messages.success(request, _("Your comment is in the item's history; the unit has been told."))
     return redirect("outcomes:supervise", pk=pk)
-
-
-urls = [
-    path("members/me/outcomes/<int:pk>/", supervise, name="supervise"),
-    path("members/me/outcomes/<int:pk>/comment/", comment, name="supervise-comment"),
-]

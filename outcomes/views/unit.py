@@ -6,16 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import role_required
+from consult_portal.access import capability_required
 from consult_portal.forms import ListFilterForm
-from consult_portal.models import Role
 
 from .. import selectors, services
 from ..forms.unit import AnswerForm, ProgressForm
@@ -48,7 +46,7 @@ def with_days(item: OutcomeItem, today) -> OutcomeItem:
     return item
 
 
-@role_required(Role.UNIT)
+@capability_required("units.report")
 def item_list(request):
     unit_id = _unit_id(request)
     form = UnitItemFilterForm(request.GET or None)
@@ -61,9 +59,9 @@ def item_list(request):
     return render(request, "outcomes/unit/list.html", {"form": form, "page": page, "query": query})
 
 
-@role_required(Role.UNIT)
+@capability_required("units.report")
 def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
-    item = get_object_or_404(selectors.with_history(OutcomeItem.objects.filter(unit_id=_unit_id(request))), pk=pk)
+    item = selectors.unit_item_for_user(request, pk)
     with_days(item, timezone.localdate())
     bound = bound or {}
     is_open = item.status in OutcomeItem.OPEN
@@ -85,14 +83,10 @@ def _refuse(request, pk: int, name: str, form, error: ValidationError | None = N
     return item_detail(request, pk, bound=bound, status=400)
 
 
-def _own_item(request, pk: int) -> OutcomeItem:
-    return get_object_or_404(OutcomeItem, pk=pk, unit_id=_unit_id(request))
-
-
-@role_required(Role.UNIT)
+@capability_required("units.report")
 @require_POST
 def post_progress(request, pk: int):
-    item = _own_item(request, pk)
+    item = selectors.unit_item_for_user(request, pk)
     form = ProgressForm(request.POST, request.FILES, prefix="progress")
     if item.status not in OutcomeItem.OPEN:
         return _refuse(
@@ -111,10 +105,10 @@ def post_progress(request, pk: int):
     return redirect("outcomes:unit-detail", pk=pk)
 
 
-@role_required(Role.UNIT)
+@capability_required("units.report")
 @require_POST
 def answer(request, pk: int):
-    item = _own_item(request, pk)
+    item = selectors.unit_item_for_user(request, pk)
     form = AnswerForm(request.POST, prefix="answer")
     if item.status not in OutcomeItem.OPEN:
         return _refuse(request, pk, "answer", form, ValidationError(_("Only an open item can be answered.")))
@@ -129,11 +123,3 @@ def answer(request, pk: int):
         return _refuse(request, pk, "answer", form, error)
     messages.success(request, _("Your answer has been sent to the office, which will accept it or return it."))
     return redirect("outcomes:unit-detail", pk=pk)
-
-
-urls = [
-    path("unit/items/", item_list, name="unit-list"),
-    path("unit/items/<int:pk>/", item_detail, name="unit-detail"),
-    path("unit/items/<int:pk>/progress/", post_progress, name="unit-progress"),
-    path("unit/items/<int:pk>/answer/", answer, name="unit-answer"),
-]

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -44,6 +43,3 @@ def checkin(request, token: str):
         {"meeting": meeting, "member": member, "form": form, "open": services.checkin_open(meeting)},
         status=status,
     )
-
-
-urls = [path("meetings/checkin/<str:token>/", checkin, name="checkin")]

@@ -9,13 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 from members.models import Member
@@ -44,10 +43,10 @@ class YearForm(forms.Form):
 
 
 def _can_edit(user) -> bool:
-    return user.has_role(*WRITE_ROLES)
+    return can(user, "meetings.change")
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("meetings.view")
 def platform_list(request):
     town = town_scope(request.user)
     form = PlatformFilterForm(request.GET or None, town_scope=town)
@@ -70,11 +69,11 @@ def platform_list(request):
     )
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("meetings.change")
 @require_POST
 def studio_members(request, pk: int):
     """Add a member to a studio, or take one out."""
-    platform = _platform(request, pk)
+    platform = selectors.platform_for_user(request, pk, write=True)
     member = Member.objects.filter(pk=request.POST.get("member"), is_active=True).first()
     if platform.kind != Platform.Kind.STUDIO or member is None:
         raise Http404
@@ -85,16 +84,9 @@ def studio_members(request, pk: int):
     return redirect("sessions:platform-detail", pk=pk)
 
 
-def _platform(request, pk: int) -> Platform:
-    try:
-        return selectors.platform_for_staff(pk=pk, town=town_scope(request.user))
-    except Platform.DoesNotExist:
-        raise Http404 from None
-
-
-@role_required(*STAFF_ROLES)
+@capability_required("meetings.view")
 def platform_detail(request, pk: int):
-    platform = _platform(request, pk)
+    platform = selectors.platform_for_user(request, pk)
     return render(
         request,
         "sessions/staff/platform_detail.html",
@@ -134,7 +126,7 @@ def _form_page(request, form: PlatformForm, platform: Platform | None, saved_nam
     )
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("meetings.change")
 def platform_new(request):
     form = PlatformForm(request.POST or None, town=town_scope(request.user))
     if request.method == "POST" and form.is_valid():
@@ -145,9 +137,9 @@ def platform_new(request):
     return _form_page(request, form, None)
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("meetings.change")
 def platform_edit(request, pk: int):
-    platform = _platform(request, pk)
+    platform = selectors.platform_for_user(request, pk, write=True)
     saved_name = platform.name  # the form writes what was typed onto the instance
     form = PlatformForm(request.POST or None, instance=platform, town=town_scope(request.user))
     if request.method == "POST" and form.is_valid():
@@ -165,7 +157,7 @@ def coverage_year(request):
     return form, (form.cleaned_data["year"] if form.is_valid() else this_year)
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("meetings.view")
 def coverage(request):
     town = town_scope(request.user)
     form, year = coverage_year(request)
@@ -189,13 +181,3 @@ def coverage(request):
             "total_platforms": sum(row.platform_count for row in towns),
         },
     )
-
-
-urls = [
-    path("staff/platforms/", platform_list, name="platforms"),
-    path("staff/platforms/new/", platform_new, name="platform-new"),
-    path("staff/platforms/<int:pk>/", platform_detail, name="platform-detail"),
-    path("staff/platforms/<int:pk>/edit/", platform_edit, name="platform-edit"),
-    path("staff/platforms/<int:pk>/members/", studio_members, name="studio-members"),
-    path("staff/coverage/", coverage, name="coverage"),
-]

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -82,10 +82,3 @@ def meetings_feed(request):
 
 
 # feed.ics comes before the <int:pk> routes; "<int:pk>.ics" and "<int:pk>/" cannot match the same path.
-urls = [
-    path("meetings/", meeting_list, name="meetings"),
-    path("meetings/feed.ics", meetings_feed, name="meetings-feed"),
-    path("meetings/<int:pk>/", meeting_detail, name="meeting"),
-    path("meetings/<int:pk>/print/", meeting_print, name="meeting-print"),
-    path("meetings/<int:pk>.ics", meeting_ics, name="meeting-ics"),
-]

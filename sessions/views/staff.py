@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
@@ -43,7 +43,7 @@ class MeetingFilterForm(ListFilterForm):
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("meetings.view")
 def meeting_list(request):
     town = town_scope(request.user)
     form = MeetingFilterForm(request.GET or None, town_scope=town)
@@ -53,7 +53,7 @@ def meeting_list(request):
     return render(request, "sessions/staff/meeting_list.html", {"form": form, "page": page, "query": query})
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("meetings.change")
 def meeting_new(request):
     town = town_scope(request.user)
     form = MeetingForm(request.POST or None, town=town)
@@ -69,22 +69,15 @@ def meeting_new(request):
     return render(request, "sessions/staff/meeting_new.html", {"form": form}, status=status)
 
 
-def _meeting(request, pk: int) -> Meeting:
-    try:
-        return selectors.meeting_for_staff(pk=pk, town=town_scope(request.user))
-    except Meeting.DoesNotExist:
-        raise Http404 from None
-
-
 def _checkin_url(request, meeting: Meeting) -> str:
     return request.build_absolute_uri(reverse("sessions:checkin", args=[meeting.checkin_token]))
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("meetings.view")
 def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 200):
-    meeting = _meeting(request, pk)
+    meeting = selectors.meeting_for_user(request, pk)
     bound = bound or {}
-    can_act = request.user.has_role(*WRITE_ROLES)
+    can_act = can(request.user, "meetings.change")
     search = MemberSearchForm(request.GET or None)
     allowed = services.ALLOWED_TRANSITIONS.get(meeting.status, ())
     checkin_url = _checkin_url(request, meeting)
@@ -119,10 +112,10 @@ def _fail(request, pk, name, form=None, error: ValidationError | None = None):
     return meeting_detail(request, pk, bound=bound, status=400)
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("meetings.change")
 @require_POST
 def meeting_action(request, pk: int, action: str):
-    meeting = _meeting(request, pk)
+    meeting = selectors.meeting_for_user(request, pk, write=True)
     user = request.user
     form = None
     try:
@@ -210,11 +203,3 @@ def meeting_action(request, pk: int, action: str):
         return _fail(request, pk, action, form, error)
     messages.success(request, _("Saved."))
     return redirect("sessions:staff-meeting", pk=pk)
-
-
-urls = [
-    path("staff/meetings/", meeting_list, name="staff-meetings"),
-    path("staff/meetings/new/", meeting_new, name="staff-meeting-new"),
-    path("staff/meetings/<int:pk>/", meeting_detail, name="staff-meeting"),
-    path("staff/meetings/<int:pk>/<slug:action>/", meeting_action, name="staff-meeting-action"),
-]

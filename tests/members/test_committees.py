@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from consult_portal.committees import duties
+from consult_portal.overview.committees import duties
 from sessions.models import Participant, Research
 from tests.factories import AreaFactory, CommitteeFactory, MeetingFactory, MemberFactory, PlatformFactory
 

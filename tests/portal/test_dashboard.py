@@ -11,7 +11,7 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from consult_portal import stats
+from consult_portal.overview import stats
 from consult_portal.models import Area, AuditEntry
 from members.models import Assignment
 from outcomes.models import SatisfactionResponse, SurveyTally
@@ -289,7 +289,7 @@ def test_the_export_equals_the_page(client, office, year_data, town_a):
 
 
 def stats_sections(town):
-    from consult_portal.dashboard import sections
+    from consult_portal.overview.dashboard import sections
 
     return sections(stats.compute(year=YEAR, town=town))
 

@@ -153,7 +153,7 @@ def test_it_sends_a_chinese_filename_in_rfc_5987_form(db):
 # needs .pending_i18n/documents.json
 def test_it_writes_the_meeting_notice(client, office, meeting_a):
     client.force_login(office)
-    document = opened(client.get(reverse("documents-meeting-notice", args=[meeting_a.pk])))
+    document = opened(client.get(reverse("sessions:notice-docx", args=[meeting_a.pk])))
     text = text_of(document)
     assert document.paragraphs[0].text == "县政协办公室"
     assert document.paragraphs[1].text == "关于召开村口路灯协商会的通知"
@@ -176,7 +176,7 @@ def test_it_writes_the_meeting_notice(client, office, meeting_a):
 # needs .pending_i18n/documents.json
 def test_it_writes_the_meeting_record_with_its_consensus(client, liaison_a, meeting_a):
     client.force_login(liaison_a)
-    document = opened(client.get(reverse("documents-meeting-record", args=[meeting_a.pk])))
+    document = opened(client.get(reverse("sessions:record-docx", args=[meeting_a.pk])))
     text = text_of(document)
     assert document.paragraphs[1].text == "村口路灯协商会会议纪要"
     assert "（2026年11月20日）" in text  # a record is dated by its meeting
@@ -201,7 +201,7 @@ def test_it_writes_the_meeting_record_with_its_consensus(client, liaison_a, meet
 def test_it_writes_one_assignment_sheet(client, office, items_a):
     client.force_login(office)
     item = items_a[0]
-    document = opened(client.get(reverse("documents-outcome-assignment", args=[item.pk])))
+    document = opened(client.get(reverse("outcomes:assignment-docx", args=[item.pk])))
     text = text_of(document)
     assert document.paragraphs[1].text == "协商成果交办单"
     for expected in (
@@ -219,7 +219,7 @@ def test_it_writes_one_assignment_sheet(client, office, items_a):
 
 def test_it_writes_a_meetings_assignment_sheets_one_to_a_page(client, office, meeting_a, items_a):
     client.force_login(office)
-    document = opened(client.get(reverse("documents-meeting-assignments", args=[meeting_a.pk])))
+    document = opened(client.get(reverse("outcomes:meeting-assignments-docx", args=[meeting_a.pk])))
     text = text_of(document)
     assert [p.text for p in document.paragraphs].count("协商成果交办单") == 2
     assert "更换村口主干道路灯" in text and "加强路灯日常巡查" in text
@@ -230,20 +230,20 @@ def test_it_writes_a_meetings_assignment_sheets_one_to_a_page(client, office, me
 def test_it_writes_the_documents_in_chinese_for_a_reader_of_english(client, office, items_a):
     client.force_login(office)
     client.cookies["django_language"] = "en"
-    document = opened(client.get(reverse("documents-outcome-assignment", args=[items_a[0].pk])))
+    document = opened(client.get(reverse("outcomes:assignment-docx", args=[items_a[0].pk])))
     assert document.paragraphs[0].text == "县政协办公室"
     assert document.paragraphs[1].text == "协商成果交办单"
 
 
 def test_it_names_the_download_after_the_document(client, office, items_a):
     client.force_login(office)
-    response = client.get(reverse("documents-outcome-assignment", args=[items_a[0].pk]))
+    response = client.get(reverse("outcomes:assignment-docx", args=[items_a[0].pk]))
     assert response["Content-Disposition"].endswith(quote(f"协商成果交办单-{items_a[0].pk}.docx"))
 
 
 # ------------------------------------------------------------------------------------------ who may download
 
-ROUTES = ["documents-meeting-notice", "documents-meeting-record", "documents-meeting-assignments"]
+ROUTES = ["sessions:notice-docx", "sessions:record-docx", "outcomes:meeting-assignments-docx"]
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -256,16 +256,16 @@ def test_it_hides_another_towns_meeting_from_liaison_staff(client, liaison_a, li
 
 
 def test_it_hides_another_towns_item_from_liaison_staff(client, liaison_a, liaison_b, items_a):
-    url = reverse("documents-outcome-assignment", args=[items_a[0].pk])
+    url = reverse("outcomes:assignment-docx", args=[items_a[0].pk])
     client.force_login(liaison_b)
     assert client.get(url).status_code == 404
     client.force_login(liaison_a)
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("route", [*ROUTES, "documents-outcome-assignment"])
+@pytest.mark.parametrize("route", [*ROUTES, "outcomes:assignment-docx"])
 def test_it_lets_leaders_read_and_refuses_members_and_units(client, personas, meeting_a, items_a, route):
-    pk = items_a[0].pk if route == "documents-outcome-assignment" else meeting_a.pk
+    pk = items_a[0].pk if route == "outcomes:assignment-docx" else meeting_a.pk
     url = reverse(route, args=[pk])
     client.force_login(personas["leader"])
     assert client.get(url).status_code == 200
@@ -279,12 +279,12 @@ def test_it_lets_leaders_read_and_refuses_members_and_units(client, personas, me
 
 def test_it_gives_404_for_a_meeting_that_does_not_exist(client, office, db):
     client.force_login(office)
-    assert client.get(reverse("documents-meeting-record", args=[987654])).status_code == 404
+    assert client.get(reverse("sessions:record-docx", args=[987654])).status_code == 404
 
 
 def test_it_says_when_no_item_was_handed_over_yet(client, office, meeting_b):
     client.force_login(office)
-    document = opened(client.get(reverse("documents-meeting-assignments", args=[meeting_b.pk])))
+    document = opened(client.get(reverse("outcomes:meeting-assignments-docx", args=[meeting_b.pk])))
     assert "该会议尚无交办事项。" in text_of(document)
 
 
@@ -295,14 +295,14 @@ def test_the_pages_link_to_their_documents(client, office, meeting_a, items_a):
     client.force_login(office)
     links = {
         reverse("sessions:staff-meeting", args=[meeting_a.pk]): [
-            reverse("documents-meeting-notice", args=[meeting_a.pk]),
-            reverse("documents-meeting-record", args=[meeting_a.pk]),
+            reverse("sessions:notice-docx", args=[meeting_a.pk]),
+            reverse("sessions:record-docx", args=[meeting_a.pk]),
         ],
         reverse("outcomes:staff-meeting", args=[meeting_a.pk]): [
-            reverse("documents-meeting-assignments", args=[meeting_a.pk])
+            reverse("outcomes:meeting-assignments-docx", args=[meeting_a.pk])
         ],
         reverse("outcomes:staff-detail", args=[items_a[0].pk]): [
-            reverse("documents-outcome-assignment", args=[items_a[0].pk])
+            reverse("outcomes:assignment-docx", args=[items_a[0].pk])
         ],
     }
     for page, hrefs in links.items():

@@ -75,7 +75,7 @@ def topics(town_a, town_b, village_a):
 
 def test_it_exports_the_topic_list_as_the_page_lists_it(client, office, topics):
     client.force_login(office)
-    header, *rows = rows_of(client.get(reverse("documents-topics-xlsx")))
+    header, *rows = rows_of(client.get(reverse("topics:topics-xlsx")))
     page = page_of(client, "topics:staff-list")["page"]
     assert [r[1] for r in rows] == [t.title for t in page.object_list]
     row = next(r for r in rows if r[1] == "村口路灯改造")
@@ -89,7 +89,7 @@ def test_it_exports_the_topic_list_as_the_page_lists_it(client, office, topics):
 
 def test_it_masks_residents_phone_numbers(client, office, topics):
     client.force_login(office)
-    rows = rows_of(client.get(reverse("documents-topics-xlsx")))
+    rows = rows_of(client.get(reverse("topics:topics-xlsx")))
     cells = [str(value) for row in rows for value in row]
     assert not any("13812345678" in cell for cell in cells)
     assert "138****5678" in cells
@@ -100,14 +100,14 @@ def test_it_masks_residents_phone_numbers(client, office, topics):
 )
 def test_it_filters_the_topics_like_the_page(client, office, topics, params):
     client.force_login(office)
-    _header, *rows = rows_of(client.get(reverse("documents-topics-xlsx"), params))
+    _header, *rows = rows_of(client.get(reverse("topics:topics-xlsx"), params))
     page = page_of(client, "topics:staff-list", params)["page"]
     assert [r[1] for r in rows] == [t.title for t in page.object_list]
 
 
 def test_it_exports_only_the_liaisons_own_town_of_topics(client, liaison_a, topics, town_b):
     client.force_login(liaison_a)
-    _header, *rows = rows_of(client.get(reverse("documents-topics-xlsx"), {"town": town_b.pk}))
+    _header, *rows = rows_of(client.get(reverse("topics:topics-xlsx"), {"town": town_b.pk}))
     assert sorted(r[1] for r in rows) == ["村口路灯改造", "集市停车难"]
 
 
@@ -134,7 +134,7 @@ def meetings(town_a, town_b, village_a):
 
 def test_it_exports_the_meeting_list_as_the_page_lists_it(client, office, meetings):
     client.force_login(office)
-    header, *rows = rows_of(client.get(reverse("documents-meetings-xlsx")))
+    header, *rows = rows_of(client.get(reverse("sessions:meetings-xlsx")))
     page = page_of(client, "sessions:staff-meetings")["page"]
     assert [r[2] for r in rows] == [m.title for m in page.object_list]
     row = next(r for r in rows if r[2] == "村口路灯协商会")
@@ -148,14 +148,14 @@ def test_it_exports_the_meeting_list_as_the_page_lists_it(client, office, meetin
 @pytest.mark.parametrize("params", [{"status": "held"}, {"q": "停车"}, {"year": 2026}, {"form": "on_site"}])
 def test_it_filters_the_meetings_like_the_page(client, office, meetings, params):
     client.force_login(office)
-    _header, *rows = rows_of(client.get(reverse("documents-meetings-xlsx"), params))
+    _header, *rows = rows_of(client.get(reverse("sessions:meetings-xlsx"), params))
     page = page_of(client, "sessions:staff-meetings", params)["page"]
     assert [r[2] for r in rows] == [m.title for m in page.object_list]
 
 
 def test_it_exports_only_the_liaisons_own_town_of_meetings(client, liaison_a, meetings):
     client.force_login(liaison_a)
-    _header, *rows = rows_of(client.get(reverse("documents-meetings-xlsx")))
+    _header, *rows = rows_of(client.get(reverse("sessions:meetings-xlsx")))
     assert sorted(r[2] for r in rows) == ["村口路灯协商会", "集市停车协商会"]
 
 
@@ -180,7 +180,7 @@ def platforms(town_a, town_b, village_a):
 
 def test_it_exports_the_platform_list_as_the_page_lists_it(client, office, platforms):
     client.force_login(office)
-    header, *rows = rows_of(client.get(reverse("documents-platforms-xlsx")))
+    header, *rows = rows_of(client.get(reverse("sessions:platforms-xlsx")))
     context = page_of(client, "sessions:platforms")
     assert [r[0] for r in rows] == [p.name for p, _five in context["rows"]]
     row = next(r for r in rows if r[0] == "甲一村议事室")
@@ -193,14 +193,14 @@ def test_it_exports_the_platform_list_as_the_page_lists_it(client, office, platf
 @pytest.mark.parametrize("params", [{"level": "village"}, {"q": "乙镇"}, {"kind": "studio"}])
 def test_it_filters_the_platforms_like_the_page(client, office, platforms, params):
     client.force_login(office)
-    _header, *rows = rows_of(client.get(reverse("documents-platforms-xlsx"), params))
+    _header, *rows = rows_of(client.get(reverse("sessions:platforms-xlsx"), params))
     context = page_of(client, "sessions:platforms", params)
     assert [r[0] for r in rows] == [p.name for p, _five in context["rows"]]
 
 
 def test_it_exports_only_the_liaisons_own_town_of_platforms(client, liaison_a, platforms):
     client.force_login(liaison_a)
-    _header, *rows = rows_of(client.get(reverse("documents-platforms-xlsx")))
+    _header, *rows = rows_of(client.get(reverse("sessions:platforms-xlsx")))
     assert sorted(r[0] for r in rows) == ["甲一村议事室", "甲镇协商室"]
 
 
@@ -220,7 +220,7 @@ def outcomes(town_a, town_b, village_a, unit):
 
 def test_it_exports_the_outcome_list_as_the_page_lists_it(client, office, outcomes):
     client.force_login(office)
-    header, *rows = rows_of(client.get(reverse("documents-outcomes-xlsx")))
+    header, *rows = rows_of(client.get(reverse("outcomes:items-xlsx")))
     page = page_of(client, "outcomes:staff-list")["page"]
     assert [r[0] for r in rows] == [i.pk for i in page.object_list]
     row = next(r for r in rows if r[0] == outcomes.pk)
@@ -234,7 +234,7 @@ def test_it_exports_the_outcome_list_as_the_page_lists_it(client, office, outcom
 @pytest.mark.parametrize("params", [{"status": "open"}, {"status": "in_progress"}, {"overdue": "on"}, {"q": "路灯"}])
 def test_it_filters_the_outcomes_like_the_page(client, office, outcomes, params):
     client.force_login(office)
-    _header, *rows = rows_of(client.get(reverse("documents-outcomes-xlsx"), params))
+    _header, *rows = rows_of(client.get(reverse("outcomes:items-xlsx"), params))
     page = page_of(client, "outcomes:staff-list", params)["page"]
     assert [r[0] for r in rows] == [i.pk for i in page.object_list]
     assert rows
@@ -242,29 +242,29 @@ def test_it_filters_the_outcomes_like_the_page(client, office, outcomes, params)
 
 def test_it_filters_the_outcomes_by_unit_and_town(client, office, outcomes, unit, town_b):
     client.force_login(office)
-    _header, *rows = rows_of(client.get(reverse("documents-outcomes-xlsx"), {"unit": unit.pk, "town": town_b.pk}))
+    _header, *rows = rows_of(client.get(reverse("outcomes:items-xlsx"), {"unit": unit.pk, "town": town_b.pk}))
     assert [r[1] for r in rows] == ["清理乙镇河道"]
 
 
 def test_it_exports_only_the_liaisons_own_town_of_outcomes(client, liaison_a, outcomes):
     client.force_login(liaison_a)
-    _header, *rows = rows_of(client.get(reverse("documents-outcomes-xlsx")))
+    _header, *rows = rows_of(client.get(reverse("outcomes:items-xlsx")))
     assert sorted(r[1] for r in rows) == ["整治集市停车", "更换村口路灯"]
 
 
 # ------------------------------------------------------------------------------------------ every export
 
 EXPORTS = {
-    "documents-topics-xlsx": (make_topics, "topic_export"),
-    "documents-meetings-xlsx": (make_meetings, "meeting_export"),
-    "documents-platforms-xlsx": (make_platforms, "platform_export"),
-    "documents-outcomes-xlsx": (make_outcomes, "outcome_export"),
+    "topics:topics-xlsx": (make_topics, "topic_export"),
+    "sessions:meetings-xlsx": (make_meetings, "meeting_export"),
+    "sessions:platforms-xlsx": (make_platforms, "platform_export"),
+    "outcomes:items-xlsx": (make_outcomes, "outcome_export"),
 }
 LISTS = {
-    "documents-topics-xlsx": "topics:staff-list",
-    "documents-meetings-xlsx": "sessions:staff-meetings",
-    "documents-platforms-xlsx": "sessions:platforms",
-    "documents-outcomes-xlsx": "outcomes:staff-list",
+    "topics:topics-xlsx": "topics:staff-list",
+    "sessions:meetings-xlsx": "sessions:staff-meetings",
+    "sessions:platforms-xlsx": "sessions:platforms",
+    "outcomes:items-xlsx": "outcomes:staff-list",
 }
 
 

@@ -145,7 +145,7 @@ def plan(town_a, town_b, village_a):
 
 def test_it_exports_the_plan_as_the_page_lists_it(client, office, plan):
     client.force_login(office)
-    rows = export(client, "documents-plan-xlsx", args=[YEAR])
+    rows = export(client, "topics:plan-xlsx", args=[YEAR])
     entries = page(client, "topics:plan-manage", args=[YEAR])["entries"]
     assert [r[:3] for r in rows] == [[f"Q{e.quarter}", e.topic.tracking_code, e.topic.title] for e in entries]
     assert [r[2] for r in rows] == ["乙镇河道清淤", "村口路灯改造", "集市停车难"]
@@ -155,13 +155,13 @@ def test_it_exports_the_plan_as_the_page_lists_it(client, office, plan):
 
 def test_it_exports_an_empty_plan_for_a_year_without_one(client, office, plan):
     client.force_login(office)
-    assert export(client, "documents-plan-xlsx", args=[YEAR + 1]) == []
+    assert export(client, "topics:plan-xlsx", args=[YEAR + 1]) == []
     assert AuditEntry.objects.get(action="plan_export").after == {"rows": 0, "year": YEAR + 1, "status": None}
 
 
 def test_it_exports_only_the_liaisons_own_town_of_the_plan(client, liaison_a, plan):
     client.force_login(liaison_a)
-    rows = export(client, "documents-plan-xlsx", args=[YEAR])
+    rows = export(client, "topics:plan-xlsx", args=[YEAR])
     assert [r[2] for r in rows] == ["村口路灯改造", "集市停车难"]
     assert [r[2] for r in rows] == [e.topic.title for e in page(client, "topics:plan-manage", args=[YEAR])["entries"]]
 
@@ -191,7 +191,7 @@ def coverage_rows(context) -> list[list]:
 @pytest.mark.parametrize("params", [{}, {"year": YEAR - 1}, {"year": "bogus"}])
 def test_it_exports_the_coverage_as_the_page_shows_it(client, office, network, params):
     client.force_login(office)
-    rows = export(client, "documents-coverage-xlsx", params)
+    rows = export(client, "sessions:coverage-xlsx", params)
     context = page(client, "sessions:coverage", params)
     assert [[r[0], r[2], r[5]] for r in rows] == coverage_rows(context)
     assert len(rows) == 5  # two towns, their villages, the total
@@ -199,7 +199,7 @@ def test_it_exports_the_coverage_as_the_page_shows_it(client, office, network, p
 
 def test_it_counts_the_coverage_of_this_year_by_hand(client, office, network):
     client.force_login(office)
-    rows = {r[0]: r for r in export(client, "documents-coverage-xlsx")}
+    rows = {r[0]: r for r in export(client, "sessions:coverage-xlsx")}
     assert rows["甲镇"][2:6] == [2, 1, 1, 3]  # platforms, villages with one, villages, held (a village's count)
     assert rows["甲一村"][2:6] == [1, None, None, 1]
     assert (rows["甲镇"][6], rows["乙镇"][6], rows["甲一村"][6]) == ("已达年度目标", "未达年度目标", None)
@@ -208,7 +208,7 @@ def test_it_counts_the_coverage_of_this_year_by_hand(client, office, network):
 
 def test_it_exports_only_the_liaisons_own_town_of_the_coverage(client, liaison_a, network):
     client.force_login(liaison_a)
-    rows = export(client, "documents-coverage-xlsx")
+    rows = export(client, "sessions:coverage-xlsx")
     assert [r[0] for r in rows] == ["甲镇", "甲一村"]  # one town: no total row, as on the page
     assert [[r[0], r[2], r[5]] for r in rows] == coverage_rows(page(client, "sessions:coverage"))
 
@@ -227,7 +227,7 @@ def cast(town_a, town_b, village_a, village_b):
 
 def test_it_exports_the_members_coverage_as_the_page_shows_it(client, office, cast):
     client.force_login(office)
-    rows = export(client, "documents-member-coverage-xlsx")
+    rows = export(client, "members:coverage-xlsx")
     context = page(client, "members:coverage")
     assert [[r[0], r[2]] for r in rows] == [[row["area"].name, len(row["members"])] for row in context["rows"]]
     assert {r[0]: r[2:] for r in rows} == {
@@ -240,7 +240,7 @@ def test_it_exports_the_members_coverage_as_the_page_shows_it(client, office, ca
 
 def test_it_exports_only_the_liaisons_own_town_of_the_members_coverage(client, liaison_a, cast):
     client.force_login(liaison_a)
-    rows = export(client, "documents-member-coverage-xlsx")
+    rows = export(client, "members:coverage-xlsx")
     assert [r[0] for r in rows] == ["甲镇", "甲一村"]
     assert len(rows) == len(page(client, "members:coverage")["rows"])
 
@@ -287,9 +287,9 @@ def duty_rows(context) -> list[list]:
 def test_it_exports_the_committees_duties_as_the_page_shows_them(client, personas, duties, persona):
     """Committees are county-wide bodies: the page shows every one of them to every staff reader, so does the export."""
     client.force_login(personas[persona])
-    rows = export(client, "documents-committees-xlsx", {"year": PAST})
+    rows = export(client, "committees-xlsx", {"year": PAST})
     assert [[r[0], r[1], r[2], r[4], r[7], r[8], r[10], r[11]] for r in rows] == duty_rows(
-        page(client, "members:committees", {"year": PAST})
+        page(client, "committees", {"year": PAST})
     )
     idle, economy = rows
     assert economy[:7] == ["经济委员会", "甲镇", "经济界委员工作室", None, 2, 2, None]
@@ -317,7 +317,7 @@ def satisfaction_rows(pairs, *extra) -> list[list]:
 @pytest.mark.parametrize("params", [{}, {"year": YEAR}, {"year": YEAR - 1}])
 def test_it_exports_satisfaction_by_unit_as_the_page_shows_it(client, office, ratings, params):
     client.force_login(office)
-    rows = export(client, "documents-satisfaction-units-xlsx", params)
+    rows = export(client, "outcomes:satisfaction-units-xlsx", params)
     context = page(client, "outcomes:staff-satisfaction", params)
     expected = satisfaction_rows(context["unit_rows"], ("总体", context["overall"]))
     assert [[r[0], r[1], percent(r[3])] for r in rows] == expected
@@ -325,12 +325,12 @@ def test_it_exports_satisfaction_by_unit_as_the_page_shows_it(client, office, ra
 
 def test_it_counts_satisfaction_by_unit_and_town_by_hand(client, office, ratings):
     client.force_login(office)
-    assert export(client, "documents-satisfaction-units-xlsx") == [
+    assert export(client, "outcomes:satisfaction-units-xlsx") == [
         ["县交通运输局", 11, 8, 72.7],
         ["县住房城乡建设局", 4, 3, 75.0],
         ["总体", 15, 11, 73.3],
     ]
-    assert export(client, "documents-satisfaction-towns-xlsx") == [
+    assert export(client, "outcomes:satisfaction-towns-xlsx") == [
         ["甲镇", 4, 3, 75.0],
         ["乙镇", 10, 8, 80.0],
         ["全县性事项", 1, 0, 0.0],
@@ -340,7 +340,7 @@ def test_it_counts_satisfaction_by_unit_and_town_by_hand(client, office, ratings
 
 def test_it_exports_satisfaction_by_town_as_the_page_shows_it(client, office, ratings):
     client.force_login(office)
-    rows = export(client, "documents-satisfaction-towns-xlsx")
+    rows = export(client, "outcomes:satisfaction-towns-xlsx")
     context = page(client, "outcomes:staff-satisfaction")
     expected = satisfaction_rows(
         context["town_rows"], ("全县性事项", context["county_wide"]), ("总体", context["overall"])
@@ -350,43 +350,43 @@ def test_it_exports_satisfaction_by_town_as_the_page_shows_it(client, office, ra
 
 def test_it_exports_only_the_liaisons_own_town_of_satisfaction(client, liaison_a, ratings):
     client.force_login(liaison_a)
-    assert export(client, "documents-satisfaction-units-xlsx") == [
+    assert export(client, "outcomes:satisfaction-units-xlsx") == [
         ["县住房城乡建设局", 4, 3, 75.0],
         ["总体", 4, 3, 75.0],
     ]
-    assert export(client, "documents-satisfaction-towns-xlsx") == [["甲镇", 4, 3, 75.0], ["总体", 4, 3, 75.0]]
+    assert export(client, "outcomes:satisfaction-towns-xlsx") == [["甲镇", 4, 3, 75.0], ["总体", 4, 3, 75.0]]
 
 
 def test_it_exports_no_rate_where_nobody_answered(client, office):
     client.force_login(office)
-    assert export(client, "documents-satisfaction-units-xlsx") == [["总体", 0, 0, None]]
+    assert export(client, "outcomes:satisfaction-units-xlsx") == [["总体", 0, 0, None]]
 
 
 # ------------------------------------------------------------------------------------------ every export
 
 # route: (path arguments, how to add n rows' worth of data to town A, the audit action)
 EXPORTS = {
-    "documents-plan-xlsx": ([YEAR], add_plan_entries, "plan_export"),
-    "documents-coverage-xlsx": ([], add_coverage, "coverage_export"),
-    "documents-member-coverage-xlsx": ([], add_sunk_members, "member_coverage_export"),
-    "documents-committees-xlsx": ([], add_committees, "committee_duties_export"),
-    "documents-satisfaction-units-xlsx": ([], add_satisfaction, "satisfaction_units_export"),
-    "documents-satisfaction-towns-xlsx": ([], add_satisfaction_of_towns, "satisfaction_towns_export"),
+    "topics:plan-xlsx": ([YEAR], add_plan_entries, "plan_export"),
+    "sessions:coverage-xlsx": ([], add_coverage, "coverage_export"),
+    "members:coverage-xlsx": ([], add_sunk_members, "member_coverage_export"),
+    "committees-xlsx": ([], add_committees, "committee_duties_export"),
+    "outcomes:satisfaction-units-xlsx": ([], add_satisfaction, "satisfaction_units_export"),
+    "outcomes:satisfaction-towns-xlsx": ([], add_satisfaction_of_towns, "satisfaction_towns_export"),
 }
 PAGES = {
-    "documents-plan-xlsx": ("topics:plan-manage", [YEAR], f"{reverse('documents-plan-xlsx', args=[YEAR])}"),
-    "documents-coverage-xlsx": ("sessions:coverage", [], f"{reverse('documents-coverage-xlsx')}?year={YEAR}"),
-    "documents-member-coverage-xlsx": ("members:coverage", [], reverse("documents-member-coverage-xlsx")),
-    "documents-committees-xlsx": ("members:committees", [], f"{reverse('documents-committees-xlsx')}?year={YEAR}"),
-    "documents-satisfaction-units-xlsx": (
+    "topics:plan-xlsx": ("topics:plan-manage", [YEAR], f"{reverse('topics:plan-xlsx', args=[YEAR])}"),
+    "sessions:coverage-xlsx": ("sessions:coverage", [], f"{reverse('sessions:coverage-xlsx')}?year={YEAR}"),
+    "members:coverage-xlsx": ("members:coverage", [], reverse("members:coverage-xlsx")),
+    "committees-xlsx": ("committees", [], f"{reverse('committees-xlsx')}?year={YEAR}"),
+    "outcomes:satisfaction-units-xlsx": (
         "outcomes:staff-satisfaction",
         [],
-        f"{reverse('documents-satisfaction-units-xlsx')}?year={YEAR}",
+        f"{reverse('outcomes:satisfaction-units-xlsx')}?year={YEAR}",
     ),
-    "documents-satisfaction-towns-xlsx": (
+    "outcomes:satisfaction-towns-xlsx": (
         "outcomes:staff-satisfaction",
         [],
-        f"{reverse('documents-satisfaction-towns-xlsx')}?year={YEAR}",
+        f"{reverse('outcomes:satisfaction-towns-xlsx')}?year={YEAR}",
     ),
 }
 
@@ -394,7 +394,7 @@ PAGES = {
 @pytest.mark.parametrize("route", EXPORTS)
 def test_it_exports_in_a_constant_number_of_queries(client, office, town_a, route):
     args, grow, _action = EXPORTS[route]
-    params = {"year": PAST} if route == "documents-committees-xlsx" else {}
+    params = {"year": PAST} if route == "committees-xlsx" else {}
     client.force_login(office)
     grow(town_a, 2)
     with CaptureQueriesContext(connection) as small:
@@ -451,9 +451,9 @@ def test_each_page_links_to_its_export(client, office, route):
 def test_the_year_pages_link_to_the_export_of_the_year_shown(client, office):
     client.force_login(office)
     for name, route in [
-        ("sessions:coverage", "documents-coverage-xlsx"),
-        ("members:committees", "documents-committees-xlsx"),
-        ("outcomes:staff-satisfaction", "documents-satisfaction-towns-xlsx"),
+        ("sessions:coverage", "sessions:coverage-xlsx"),
+        ("committees", "committees-xlsx"),
+        ("outcomes:staff-satisfaction", "outcomes:satisfaction-towns-xlsx"),
     ]:
         html = client.get(reverse(name), {"year": PAST}).content.decode()
         assert f'href="{reverse(route)}?year={PAST}"' in html

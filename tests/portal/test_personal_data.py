@@ -13,7 +13,7 @@ from django.template import Context, Template
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from consult_portal import retention
+from consult_portal.overview import retention
 from consult_portal.models import AuditEntry, Notification
 from consult_portal.privacy import mask_phone
 from outcomes import selectors as outcome_selectors
@@ -516,7 +516,8 @@ def test_beat_runs_the_purge_and_the_audit_pruning_every_night(db):
 
     from consult_portal.celery import app
     from consult_portal.models import AuditEntry
-    from consult_portal.tasks import prune_audit_log, purge_personal_data
+    from consult_portal.overview.tasks import purge_personal_data
+    from consult_portal.tasks import prune_audit_log
 
     schedule = app.conf.beat_schedule
     assert schedule["purge-personal-data"]["task"] == purge_personal_data.name

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal import audit
-from consult_portal.access import STAFF_ROLES, WRITE_ROLES, role_required, town_scope
+from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
-from consult_portal.models import Area, Role
+from consult_portal.models import Area
 from consult_portal.paging import CappedPaginator
 
 from .. import selectors, services
@@ -59,7 +59,7 @@ class TopicFilterForm(ListFilterForm):
     )
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("topics.view")
 def topic_list(request):
     town = town_scope(request.user)
     form = TopicFilterForm(request.GET or None, town_scope=town)
@@ -75,13 +75,6 @@ def topic_list(request):
     page = paginator.get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "topics/staff/list.html", {"form": form, "page": page, "query": query, "town": town})
-
-
-def _topic(request, pk: int) -> Topic:
-    try:
-        return selectors.topic_for_staff(pk=pk, town=town_scope(request.user))
-    except Topic.DoesNotExist:
-        raise Http404 from None
 
 
 ACTIONS = {
@@ -108,11 +101,11 @@ def _action_forms(topic: Topic, scope, bound: dict | None = None) -> dict:
     return forms_
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("topics.view")
 def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int = 200, revealed: bool = False):
-    topic = _topic(request, pk)
+    topic = selectors.topic_for_user(request, pk)
     scope = town_scope(request.user)
-    can_act = request.user.has_role(*WRITE_ROLES)
+    can_act = can(request.user, "topics.change")
     response = render(
         request,
         "topics/staff/detail.html",
@@ -134,7 +127,7 @@ def topic_detail(request, pk: int, bound_forms: dict | None = None, status: int 
 
 def _reveal_phone(request, pk: int):
     """Show the submitter's full number once, after writing who asked for it into the audit log."""
-    topic = _topic(request, pk)
+    topic = selectors.topic_for_user(request, pk)
     if not topic.submitter_phone:
         raise Http404
     audit.personal_data_viewed(
@@ -143,14 +136,14 @@ def _reveal_phone(request, pk: int):
     return topic_detail(request, pk, revealed=True)
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("topics.change")
 @require_POST
 def topic_action(request, pk: int, action: str):
     if action == "reveal-phone":
         return _reveal_phone(request, pk)
     if action not in ACTIONS:
         raise Http404
-    topic = _topic(request, pk)
+    topic = selectors.topic_for_user(request, pk, write=True)
     form_class, target = ACTIONS[action]
     kwargs = {"prefix": action}
     if form_class is MergeForm:
@@ -182,7 +175,7 @@ def topic_action(request, pk: int, action: str):
     return topic_detail(request, pk, bound_forms={action: form}, status=400)
 
 
-@role_required(*WRITE_ROLES)
+@capability_required("topics.change")
 def party_topic_new(request):
     scope = town_scope(request.user)
     form = PartyTopicForm(request.POST or None, town_scope=scope)
@@ -215,14 +208,14 @@ def party_topic_new(request):
     return render(request, "topics/staff/party_new.html", {"form": form})
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("topics.view")
 def plan_manage(request, year: int):
     scope = town_scope(request.user)
     plan = ConsultationPlan.objects.filter(year=year).first()
     user = request.user
-    can_edit = user.has_role(Role.OFFICE) and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
-    can_approve = user.has_role(Role.OFFICE, Role.LEADER) and plan is not None and plan.status == plan.Status.DRAFT
-    can_publish = user.has_role(Role.OFFICE) and plan is not None and plan.status == plan.Status.APPROVED
+    can_edit = can(user, "plans.change") and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
+    can_approve = can(user, "plans.approve") and plan is not None and plan.status == plan.Status.DRAFT
+    can_publish = can(user, "plans.publish") and plan is not None and plan.status == plan.Status.APPROVED
     candidates = Topic.objects.filter(year=year, status=S.ACCEPTED).select_related("town").order_by("town__code", "id")
     entry_form = approve_form = None
     if request.method == "POST":
@@ -265,6 +258,6 @@ def plan_manage(request, year: int):
     )
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("topics.view")
 def plan_current(request):
     return redirect("topics:plan-manage", year=timezone.localdate().year)

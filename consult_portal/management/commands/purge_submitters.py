@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consult_portal import retention
+from consult_portal.overview import retention
 
 LINES = {
     "topics": "Topics closed earlier, submitter's name and phone removed: {n}",

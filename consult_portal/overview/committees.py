@@ -5,14 +5,14 @@ from datetime import date
 
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from consult_portal.access import capability_required
+from consult_portal.forms import year_param
+from consult_portal.models import Committee
+from consult_portal.spreadsheets import audited_export
 from sessions.models import Meeting, Participant, Research
-
-from .access import STAFF_ROLES, role_required
-from .forms import year_param
-from .models import Committee
 
 CONSULTATIONS_A_YEAR = 2
 
@@ -82,7 +82,7 @@ def duties(*, year: int, today: date | None = None) -> list[dict]:
     return rows
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def committee_duties(request):
     year = year_param(request)
     return render(
@@ -92,4 +92,52 @@ def committee_duties(request):
     )
 
 
-urlpatterns = [path("staff/members/committees/", committee_duties, name="committees")]
+
+
+@capability_required("backoffice.view")
+def committees_xlsx(request):
+    """The special committees' duties of /staff/members/committees/ (county-wide bodies: the same for every reader)."""
+    year = year_param(request)
+    short = str(_("short"))
+    links = str(_("link 1–2 stations"))
+    rows = (
+        [
+            row["committee"].name,
+            "、".join(station.name for station in row["stations"]),
+            "、".join(studio.name for studio in row["studios"]),
+            "" if row["links_ok"] else links,
+            row["consultations"],
+            CONSULTATIONS_A_YEAR,
+            short if row["consultations_short"] else "",
+            row["research_months"],
+            row["months_due"],
+            short if row["research_short"] else "",
+            row["inspections"],
+            row["halves_due"],
+            short if row["inspection_short"] else "",
+        ]
+        for row in duties(year=year)
+    )
+    header = [
+        _("Special committee"),
+        _("Liaison stations"),
+        _("Studios"),
+        _("Links"),
+        _("Consultations"),
+        _("Consultations due"),
+        _("Consultations short"),
+        _("Months with research"),
+        _("Months due"),
+        _("Research short"),
+        _("Half years inspected"),
+        _("Half years due"),
+        _("Inspections short"),
+    ]
+    return audited_export(
+        request,
+        name=f"committees-{year}",
+        sheet=str(_("Special committees")),
+        header=header,
+        rows=rows,
+        action="committee_duties_export",
+    )

@@ -4,17 +4,15 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.translation import gettext as _
 
+from consult_portal import audit
+from consult_portal.access import can, capability_required, town_scope
+from consult_portal.forms import year_param
+from consult_portal.spreadsheets import xlsx_download
 from members.models import PerformanceWeights
 
-from . import audit
-from .access import STAFF_ROLES, role_required, town_scope
-from .forms import year_param
-from .models import Role
 from .performance import ACTIVITIES, ranking
-from .spreadsheets import xlsx_download
 
 
 class WeightsForm(forms.ModelForm):
@@ -23,12 +21,12 @@ class WeightsForm(forms.ModelForm):
         fields = [weight for _name, weight in ACTIVITIES]
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def performance(request):
     year = year_param(request)
     weights = PerformanceWeights.current()
     form = None
-    if request.user.has_role(Role.OFFICE):
+    if can(request.user, "assessment.change_weights"):
         form = WeightsForm(request.POST or None, instance=weights)
         if request.method == "POST" and form.is_valid():
             weights = audit.save_form(form, action="performance_weights", request=request)
@@ -48,13 +46,13 @@ def performance(request):
             "form": form,
             "weights": weights,
             "rank_offset": page.start_index() - 1 if page.object_list else 0,
-            "can_export": request.user.has_role(Role.OFFICE, Role.LEADER),
+            "can_export": can(request.user, "members.export"),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-@role_required(Role.OFFICE, Role.LEADER)
+@capability_required("members.export")
 def performance_export(request):
     year = year_param(request)
     ranked = enumerate(ranking(year=year).iterator(chunk_size=500), start=1)
@@ -79,9 +77,3 @@ def performance_export(request):
     )
     audit.record(actor=request.user, action="performance_export", after={"year": year, "rows": rows}, request=request)
     return response
-
-
-urlpatterns = [
-    path("staff/members/performance/", performance, name="performance"),
-    path("staff/members/performance.xlsx", performance_export, name="performance-export"),
-]

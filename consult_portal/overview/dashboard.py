@@ -12,20 +12,21 @@ from django import forms
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from consult_portal import audit, documents
+from consult_portal.access import capability_required, town_scope
+from consult_portal.forms import ListFilterForm
+from consult_portal.models import Area
+from consult_portal.spreadsheets import xlsx_download
 from outcomes.models import OutcomeItem
 from topics.models import Topic
 
-from . import audit, documents, stats
-from .access import STAFF_ROLES, role_required, town_scope
-from .forms import ListFilterForm
-from .models import Area
-from .spreadsheets import xlsx_download
+from . import stats
 
 OS = OutcomeItem.Status
 
@@ -211,7 +212,7 @@ def _scope_name(town) -> str:
 
 
 @require_GET
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def dashboard(request):
     form, year, town = _choice(request)
     dash = stats.compute(year=year, town=town)
@@ -264,7 +265,7 @@ def _export_rows(dash: stats.Dashboard):
 
 
 @require_GET
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def export(request):
     _form, year, town = _choice(request)
     dash = stats.compute(year=year, town=town)
@@ -286,7 +287,7 @@ def export(request):
 
 
 @require_GET
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def summary(request):
     """The year's summary of figures as a Word document, for the office's report upward."""
     _form, year, town = _choice(request)
@@ -437,12 +438,3 @@ def public_csv(request, year: int):
     for row in [stats.public_row(dash.total, _("Whole county")), *_public_rows(dash)]:
         writer.writerow([year, *(row[key] for key in keys)])
     return response
-
-
-urlpatterns = [
-    path("staff/dashboard/", dashboard, name="dashboard"),
-    path("staff/dashboard/export.xlsx", export, name="dashboard-export"),
-    path("staff/dashboard/summary.docx", summary, name="dashboard-summary"),
-    path("stats/", public_stats, name="public-stats"),
-    path("stats/<int:year>.csv", public_csv, name="public-stats-csv"),
-]

@@ -21,13 +21,12 @@ from django.db.models import DateTimeField, Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, Left
 from django.utils import timezone
 
+from consult_portal import audit
+from consult_portal.models import Notification
+from consult_portal.privacy import mask_phone, months_before, retention_months
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from sessions.models import Meeting, Participant
 from topics.models import Topic
-
-from . import audit
-from .models import Notification
-from .privacy import mask_phone, months_before, retention_months
 
 S = Topic.Status
 # A topic is closed when nothing more happens to it on the portal.

@@ -4,11 +4,11 @@ above the apps, like the other pages that combine them."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consult_portal.access import capability_required
 from members import selectors as member_selectors
 from outcomes.models import OutcomeItem
 from sessions import selectors as meeting_selectors
@@ -19,8 +19,6 @@ from topics.forms import RecommendTopicForm
 from topics.models import Topic
 
 from . import performance
-from .access import role_required
-from .models import Role
 
 
 def _member(request):
@@ -30,7 +28,7 @@ def _member(request):
     return member
 
 
-@role_required(Role.MEMBER)
+@capability_required("workspace.use")
 def me(request):
     member = _member(request)
     invitations = list(meeting_selectors.invitations_for_member(member))
@@ -53,7 +51,7 @@ def me(request):
     )
 
 
-@role_required(Role.MEMBER)
+@capability_required("workspace.use")
 @require_POST
 def answer_invitation(request, pk: int):
     member = _member(request)
@@ -66,10 +64,10 @@ def answer_invitation(request, pk: int):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Your answer has been sent to the office."))
-    return redirect("members:me")
+    return redirect("workspace")
 
 
-@role_required(Role.MEMBER)
+@capability_required("workspace.use")
 def recommend(request):
     member = _member(request)
     form = RecommendTopicForm(request.POST or None)
@@ -87,12 +85,5 @@ def recommend(request):
             form.add_error(None, error)
         else:
             messages.success(request, _("Thank you. Your recommendation is with the office."))
-            return redirect("members:me")
+            return redirect("workspace")
     return render(request, "members/recommend.html", {"form": form})
-
-
-urlpatterns = [
-    path("members/me/", me, name="me"),
-    path("members/me/recommend/", recommend, name="recommend"),
-    path("members/me/invitations/<int:pk>/answer/", answer_invitation, name="answer"),
-]

@@ -3,12 +3,11 @@
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from consult_portal.models import in_town
 from members.models import Member
 from outcomes.models import OutcomeItem
 from sessions.models import Meeting
 from topics.models import ConsultationPlan, Topic
-
-from .models import in_town
 
 OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
 

@@ -33,14 +33,13 @@ from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.models import Area, in_town
 from members.models import Assignment, Member
 from members.selectors import current
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from outcomes.selectors import Satisfaction, overdue_q, satisfaction
 from sessions.models import Meeting, Participant, RecordItem, Research
 from topics.models import Topic
-
-from .models import Area, in_town
 
 HELD = (Meeting.Status.HELD, Meeting.Status.RECORDED)
 OS = OutcomeItem.Status

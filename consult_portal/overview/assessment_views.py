@@ -4,19 +4,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consult_portal import audit
+from consult_portal.access import can, capability_required, town_scope
+from consult_portal.forms import year_param
+from consult_portal.spreadsheets import xlsx_download
 from sessions.models import StationAssessmentWeights
 
-from . import audit
-from .access import STAFF_ROLES, role_required, town_scope
 from .assessment import CRITERIA, commended_places, ranking
-from .forms import year_param
-from .models import Role
-from .spreadsheets import xlsx_download
 
 
 class WeightsForm(forms.ModelForm):
@@ -37,7 +36,7 @@ def _scoped(scores: list, town) -> list:
     return scores if town is None else [score for score in scores if score.town.pk == town.pk]
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def assessment(request):
     year = year_param(request)
     town = town_scope(request.user)
@@ -58,12 +57,12 @@ def assessment(request):
             "full_marks": sum(getattr(weights, key) for key, _label in CRITERIA),
             "town": town,
             "today": timezone.localdate(),
-            "can_change_weights": request.user.has_role(Role.OFFICE),
+            "can_change_weights": can(request.user, "assessment.change_weights"),
         },
     )
 
 
-@role_required(Role.OFFICE)
+@capability_required("assessment.change_weights")
 def assessment_weights(request):
     year = year_param(request)
     form = WeightsForm(request.POST or None, instance=StationAssessmentWeights.current())
@@ -132,7 +131,7 @@ def export_row(score) -> list:
     ]
 
 
-@role_required(*STAFF_ROLES)
+@capability_required("backoffice.view")
 def assessment_export(request):
     year = year_param(request)
     scores = _scoped(ranking(year=year), town_scope(request.user))
@@ -144,10 +143,3 @@ def assessment_export(request):
     )
     audit.record(actor=request.user, action="assessment_export", after={"year": year, "rows": rows}, request=request)
     return response
-
-
-urlpatterns = [
-    path("staff/assessment/", assessment, name="assessment"),
-    path("staff/assessment/weights/", assessment_weights, name="assessment-weights"),
-    path("staff/assessment.xlsx", assessment_export, name="assessment-export"),
-]

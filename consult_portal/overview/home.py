@@ -1,0 +1,33 @@
+"""The public home and the back-office landing: both draw on every app."""
+
+from django.shortcuts import render
+
+from consult_portal.access import can, capability_required, town_scope
+
+from . import selectors
+
+
+def home(request):
+    return render(
+        request,
+        "portal/public/home.html",
+        {
+            "meetings": selectors.upcoming_public_meetings(),
+            "outcomes": selectors.published_outcomes(),
+            "plan_year": selectors.latest_published_plan_year(),
+        },
+    )
+
+
+@capability_required("backoffice.view")
+def staff_home(request):
+    town = town_scope(request.user)
+    return render(
+        request,
+        "portal/staff/home.html",
+        {
+            "counts": selectors.back_office_counts(town=town),
+            "town": town,
+            "read_only": not can(request.user, "topics.change"),
+        },
+    )

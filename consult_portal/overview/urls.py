@@ -1,0 +1,26 @@
+"""The pages that combine the apps, in the portal's own (root) namespace."""
+
+from django.urls import path
+
+from . import assessment_views, committees, dashboard, home, performance_views, workspace
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("stats/", dashboard.public_stats, name="public-stats"),
+    path("stats/<int:year>.csv", dashboard.public_csv, name="public-stats-csv"),
+    path("staff/", home.staff_home, name="staff-home"),
+    path("staff/dashboard/", dashboard.dashboard, name="dashboard"),
+    path("staff/dashboard/export.xlsx", dashboard.export, name="dashboard-export"),
+    path("staff/dashboard/summary.docx", dashboard.summary, name="dashboard-summary"),
+    path("staff/assessment/", assessment_views.assessment, name="assessment"),
+    path("staff/assessment/weights/", assessment_views.assessment_weights, name="assessment-weights"),
+    path("staff/assessment.xlsx", assessment_views.assessment_export, name="assessment-export"),
+    path("staff/members/performance/", performance_views.performance, name="performance"),
+    path("staff/members/performance.xlsx", performance_views.performance_export, name="performance-export"),
+    path("staff/members/committees/", committees.committee_duties, name="committees"),
+    path("staff/documents/committees.xlsx", committees.committees_xlsx, name="committees-xlsx"),
+    # The member's workspace draws on members, topics, meetings and outcomes.
+    path("members/me/", workspace.me, name="workspace"),
+    path("members/me/recommend/", workspace.recommend, name="workspace-recommend"),
+    path("members/me/invitations/<int:pk>/answer/", workspace.answer_invitation, name="workspace-answer"),
+]

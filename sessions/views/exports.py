@@ -1,0 +1,194 @@
+"""The .xlsx exports of the meetings, platforms and coverage lists, with their pages' filters and town scope."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from consult_portal.access import capability_required, town_scope
+from consult_portal.models import Area
+from consult_portal.spreadsheets import CHUNK, audited_export, choice_labels, local_time, place_label
+
+from .. import selectors as meeting_selectors
+from .. import selectors_platforms as platform_selectors
+from ..models import Meeting, Platform
+from .platforms import PlatformFilterForm, coverage_year
+from .staff import MeetingFilterForm
+
+
+@capability_required("exports.download")
+def meetings_xlsx(request):
+    town = town_scope(request.user)
+    form = MeetingFilterForm(request.GET or None, town_scope=town)
+    filters = form.cleaned_data if form.is_valid() else {}
+    meetings = meeting_selectors.staff_meetings(town=town, filters=filters).values(
+        "starts_at",
+        "ends_at",
+        "title",
+        "platform__name",
+        "platform__area__name",
+        "platform__area__level",
+        "platform__area__parent__name",
+        "form",
+        "place",
+        "host",
+        "organiser",
+        "topic_count",
+        "participant_count",
+        "status",
+    )
+    forms, statuses = choice_labels(Meeting.Form.choices), choice_labels(Meeting.Status.choices)
+    rows = (
+        [
+            local_time(m["starts_at"]),
+            local_time(m["ends_at"]),
+            m["title"],
+            m["platform__name"],
+            place_label(m["platform__area__parent__name"], m["platform__area__name"])
+            if m["platform__area__level"] == "village"
+            else m["platform__area__name"],
+            forms.get(m["form"], m["form"]),
+            m["place"],
+            m["host"],
+            m["organiser"],
+            m["topic_count"],
+            m["participant_count"],
+            statuses.get(m["status"], m["status"]),
+        ]
+        for m in meetings.iterator(chunk_size=CHUNK)
+    )
+    header = [
+        _("Starts"),
+        _("Ends"),
+        _("Title"),
+        _("Platform"),
+        _("Area"),
+        _("Form"),
+        _("Place"),
+        _("Host"),
+        _("Organised by"),
+        _("Topics"),
+        _("Participants"),
+        _("Status"),
+    ]
+    return audited_export(
+        request,
+        name="meetings",
+        sheet=str(_("Meetings")),
+        header=header,
+        rows=rows,
+        action="meeting_export",
+    )
+
+
+FIVE_FIELDS = ("organisation_confirmed_on", "sign_confirmed_on", "staff_confirmed_on", "rules_confirmed_on")
+
+
+@capability_required("exports.download")
+def platforms_xlsx(request):
+    town = town_scope(request.user)
+    form = PlatformFilterForm(request.GET or None, town_scope=town)
+    data = form.cleaned_data if form.is_valid() else {}
+    platforms = platform_selectors.staff_platforms(town=town, filters=data, search=data.get("q", "")).values(
+        "name",
+        "level",
+        "kind",
+        "sector__name",
+        "area__name",
+        "area__level",
+        "area__parent__name",
+        "host_unit",
+        "contact_name",
+        "contact_phone",
+        "address",
+        *FIVE_FIELDS,
+        "activity_count",
+        "last_activity_at",
+    )
+    levels, kinds = choice_labels(Platform.Level.choices), choice_labels(Platform.Kind.choices)
+    rows = (
+        [
+            p["name"],
+            levels.get(p["level"], p["level"]),
+            kinds.get(p["kind"], p["kind"]) + (f" · {p['sector__name']}" if p["sector__name"] else ""),
+            place_label(p["area__parent__name"], p["area__name"]) if p["area__level"] == "village" else p["area__name"],
+            p["host_unit"],
+            p["contact_name"],
+            p["contact_phone"],
+            p["address"],
+            *(p[field] for field in FIVE_FIELDS),
+            p["activity_count"],
+            local_time(p["last_activity_at"]),
+            sum(1 for field in FIVE_FIELDS if p[field]) + int(p["activity_count"] > 0),
+        ]
+        for p in platforms.iterator(chunk_size=CHUNK)
+    )
+    header = [
+        _("Name"),
+        _("Level"),
+        _("Kind"),
+        _("Area"),
+        _("Host unit"),
+        _("Contact person"),
+        _("Contact phone"),
+        _("Address"),
+        *(str(label) for _key, _field, label in platform_selectors.FIVE_HAVES),
+        _("Meetings held in the last 12 months"),
+        _("Last meeting"),
+        _("“Five haves” met (of 5)"),
+    ]
+    return audited_export(
+        request,
+        name="platforms",
+        sheet=str(_("Platforms")),
+        header=header,
+        rows=rows,
+        action="platform_export",
+    )
+
+
+@capability_required("exports.download")
+def coverage_xlsx(request):
+    """The platforms' coverage of /staff/coverage/: each town then its villages, and the towns' total."""
+    town = town_scope(request.user)
+    _form, year = coverage_year(request)
+    target = settings.MEETINGS_PER_TOWN_TARGET
+    areas = platform_selectors.coverage(year=year, town=town).values(
+        "name", "level", "platform_count", "villages_with_platform", "village_count", "meeting_count"
+    )
+    levels = choice_labels(Area.Level.choices)
+    below, met = str(_("Below target")), str(_("Target met"))
+
+    def rows():
+        towns = platforms = meetings = 0
+        for a in areas.iterator(chunk_size=CHUNK):
+            is_town = a["level"] == Area.Level.TOWN
+            if is_town:
+                towns, platforms, meetings = towns + 1, platforms + a["platform_count"], meetings + a["meeting_count"]
+            yield [
+                a["name"],
+                levels.get(a["level"], a["level"]),
+                a["platform_count"],
+                a["villages_with_platform"] if is_town else None,
+                a["village_count"] if is_town else None,
+                a["meeting_count"],
+                (below if a["meeting_count"] < target else met) if is_town else "",
+            ]
+        if towns > 1:
+            yield [str(_("All towns")), "", platforms, None, None, meetings, ""]
+
+    header = [
+        _("Town / village"),
+        _("Level"),
+        _("Platforms"),
+        _("Villages with a platform"),
+        _("Villages"),
+        _("Consultations held"),
+        _("Target") + f" ({target})",
+    ]
+    return audited_export(
+        request,
+        name=f"coverage-{year}",
+        sheet=str(_("Coverage")),
+        header=header,
+        rows=rows(),
+        action="coverage_export",
+    )
