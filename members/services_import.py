@@ -1,14 +1,16 @@
 """Member import: check a sheet's rows against the database (no writes), then apply the good ones."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from consult_portal import audit
 from consult_portal.models import Area, Committee, Sector
 from consult_portal.phones import is_mobile, normalize_phone
 
-from .models import Assignment, Member
+from .models import Assignment, Member, MemberImport
 
 LEVELS = {
     "市级": Member.Level.CITY,
@@ -19,6 +21,7 @@ LEVELS = {
 COMPARED_FIELDS = ("name", "level", "sector_id", "committee_id", "phone")
 SNAPSHOT_FIELDS = ["name", "level", "sector", "committee", "phone"]
 FIELD_LABELS = {"name": "姓名", "level": "级别", "sector_id": "界别", "committee_id": "专委会", "phone": "手机"}
+ALREADY_CONFIRMED = gettext_lazy("This import has already been confirmed; nothing was imported twice.")
 
 
 def check_rows(rows: list[dict]) -> list[dict]:
@@ -120,13 +123,23 @@ def check_rows(rows: list[dict]) -> list[dict]:
     return results
 
 
+def was_confirmed(token: str) -> bool:
+    return MemberImport.objects.filter(token=token).exists()
+
+
 @transaction.atomic
-def apply_import(*, rows: list[dict], by) -> dict:
+def apply_import(*, token: str, rows: list[dict], by) -> dict:
     """Create or update the members of checked good rows (the `data` of `check_rows`) and their assignments.
 
-    All or nothing: a row that has become invalid since the preview (say, a phone taken meanwhile) rolls back
-    the whole import.
+    The preview's `token` is claimed first: confirming it again, even at the same moment (the second waits for the
+    first), is refused with `ALREADY_CONFIRMED` (code "already_confirmed") and writes nothing. All or nothing: a row
+    that has become invalid since the preview (say, a phone taken meanwhile) rolls back the whole import, claim too.
     """
+    try:
+        with transaction.atomic():
+            MemberImport.objects.create(token=token, confirmed_by=by)
+    except IntegrityError:
+        raise ValidationError(ALREADY_CONFIRMED, code="already_confirmed") from None
     counts = {"created": 0, "updated": 0, "unchanged": 0, "assignments": 0}
     today = timezone.localdate()
     members = Member.objects.select_for_update().in_bulk([row["member_id"] for row in rows if row["member_id"]])
