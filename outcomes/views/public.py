@@ -19,7 +19,7 @@ from consult_portal.audit import client_ip
 from consult_portal.models import Area
 from sessions.selectors_public import ALWAYS_PUBLIC
 
-from .. import selectors, services
+from .. import selectors, services_survey
 from ..forms.public import SurveyForm
 from ..models import SATISFIED_RATINGS, OutcomeItem, ProgressUpdate, Rating, SatisfactionResponse
 
@@ -104,7 +104,7 @@ def outcome_detail(request, pk: int):
             "counts": [(label, counts[value]) for value, label in Rating.choices],
             "survey_url": url,
             "qr": qr.svg_inline(url),
-            "survey_closed": services.satisfaction_survey_closed(item),
+            "survey_closed": services_survey.satisfaction_survey_closed(item),
         },
     )
 
@@ -138,7 +138,7 @@ def survey(request, pk: int):
     address = client_ip(request) or "unknown"
     context = {"item": item}
     status = 200
-    if services.satisfaction_survey_closed(item):
+    if services_survey.satisfaction_survey_closed(item):
         context["closed"] = True  # past retention: the page says so and takes no answer
         return render(request, "outcomes/public/survey.html", context, status=410 if request.method == "POST" else 200)
     if request.method == "POST":
@@ -153,7 +153,7 @@ def survey(request, pk: int):
             if not limited:
                 data = form.cleaned_data
                 try:
-                    services.survey_respond(
+                    services_survey.survey_respond(
                         item=item,
                         rating=data["rating"],
                         comment=data["comment"],

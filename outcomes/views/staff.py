@@ -19,7 +19,7 @@ from sessions import selectors as meeting_selectors
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
 
-from .. import selectors, services
+from .. import selectors, services, services_survey
 from ..forms.staff import (
     DeadlineForm,
     HandOverForm,
@@ -168,7 +168,7 @@ def item_action(request, pk: int, action: str):
                 services.outcome_set_supervisors(item=item, members=data["supervisors"], by=user)
                 message = _("The supervising members are saved.")
             else:
-                services.survey_tally_add(item=item, by=user, **data)
+                services_survey.survey_tally_add(item=item, by=user, **data)
                 message = _("The survey results are added.")
         else:
             raise Http404

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outcomes import services
+from outcomes import services, services_survey
 from outcomes.models import ProgressPhoto, SatisfactionResponse
 from tests.factories import MeetingFactory, OutcomeFactory, PlatformFactory, TopicFactory
 
@@ -61,8 +61,8 @@ def handled(office, unit, town_a, village_a):
     services.outcome_accept(item=item, by=office)
     item = services.outcome_publish(item=item, by=office, notify=False)
     for n, rating in enumerate((5, 4, 3, 2)):
-        services.survey_respond(item=item, rating=rating, phone=f"1381111000{n}")
-    services.survey_tally_add(
+        services_survey.survey_respond(item=item, rating=rating, phone=f"1381111000{n}")
+    services_survey.survey_tally_add(
         item=item,
         by=office,
         method="visit",
@@ -157,7 +157,7 @@ def _fill(town, n):
     for i in range(n):
         item = published(town, text=f"成果{i}", days_ago=i)
         respond(item, 5, 3, 1)
-        services.survey_tally_add(
+        services_survey.survey_tally_add(
             item=item, by=None, method="paper", date=timezone.localdate(), sample_size=2, satisfied=1, dissatisfied=1
         )
 
@@ -241,7 +241,7 @@ def test_it_hides_an_unpublished_item(client, town_a, status):
 
 
 def test_it_never_shows_phone_numbers_staff_names_or_the_internal_history(client, handled, unit_user):
-    services.survey_respond(item=handled, rating=5, phone=RESIDENT_PHONE[:-1] + "9", comment="很好")
+    services_survey.survey_respond(item=handled, rating=5, phone=RESIDENT_PHONE[:-1] + "9", comment="很好")
     pages = [
         LIST,
         f"/outcomes/{handled.pk}/",

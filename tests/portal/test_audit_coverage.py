@@ -15,6 +15,7 @@ from consult_portal.models import AuditEntry
 from members import services as member_services
 from members.models import Assignment, Member
 from outcomes import services as outcome_services
+from outcomes import services_survey as survey_services
 from sessions import services as meeting_services
 from sessions import services_platforms
 from sessions.models import Meeting, Participant
@@ -336,7 +337,7 @@ WRITES = [
         "outcome_tally",
         "office",
         lambda c: (
-            outcome_services.survey_tally_add(
+            survey_services.survey_tally_add(
                 item=(i := _published_item(c)), by=c.office, method="visit", date=TODAY(), sample_size=2, satisfied=2
             )
             and i

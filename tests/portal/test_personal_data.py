@@ -13,11 +13,11 @@ from django.template import Context, Template
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from consult_portal.overview import retention
 from consult_portal.models import AuditEntry, Notification
+from consult_portal.overview import retention
 from consult_portal.privacy import mask_phone
 from outcomes import selectors as outcome_selectors
-from outcomes import services as outcome_services
+from outcomes import services_survey as survey_services
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from sessions.models import Participant
 from tests.factories import MeetingFactory, MemberFactory, OutcomeFactory, PlatformFactory, TopicFactory, UnitFactory
@@ -295,7 +295,7 @@ def _published(town, village):
 
 
 def _rate(item, phone, rating, village=None, comment="路灯亮了"):
-    return outcome_services.survey_respond(item=item, rating=rating, comment=comment, village=village, phone=phone)
+    return survey_services.survey_respond(item=item, rating=rating, comment=comment, village=village, phone=phone)
 
 
 def _sms(obj, address, status="sent"):
@@ -339,7 +339,7 @@ def _guests(meeting):
 def test_it_removes_the_phone_of_survey_responses_to_results_published_long_ago_and_keeps_the_rates(town_a, village_a):
     old = _published(town_a, village_a)
     old_answers = [_rate(old, PHONE, 5, village_a, "很好"), _rate(old, "13900001111", 2), _rate(old, "13900002222", 3)]
-    anonymous = outcome_services.survey_respond(item=old, rating=1, browser_token="t" * 32)
+    anonymous = survey_services.survey_respond(item=old, rating=1, browser_token="t" * 32)
     with _months_later(13):
         recent = _published(town_a, village_a)
         recent_answer = _rate(recent, PHONE, 4)
