@@ -155,6 +155,11 @@ def topic_submit(
     return topic
 
 
+def _cannot_go(from_status: str, to_status: str) -> ValidationError:
+    names = {"from": _label(from_status), "to": _label(to_status)}
+    return ValidationError(_("A topic cannot go from “%(from)s” to “%(to)s”.") % names)
+
+
 @transaction.atomic
 def topic_change_status(
     *,
@@ -176,9 +181,7 @@ def topic_change_status(
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     from_status = topic.status
     if to_status not in ALLOWED_TRANSITIONS.get(from_status, ()):
-        raise ValidationError(
-            _("A topic cannot go from “%(from)s” to “%(to)s”.") % {"from": _label(from_status), "to": _label(to_status)}
-        )
+        raise _cannot_go(from_status, to_status)
     before = audit.snapshot(topic, AUDIT_FIELDS)
     if to_status == S.DECLINED and not public_note.strip():
         raise ValidationError(_("Declining a topic needs a reason the submitter can read."))
@@ -226,22 +229,34 @@ def topic_change_status(
 @transaction.atomic
 def plan_add_topic(
     *,
-    plan: ConsultationPlan,
     topic: Topic,
     quarter: int,
     platform_level: str,
     by,
+    plan: ConsultationPlan | None = None,
     public_note: str = "",
     internal_note: str = "",
     notify: bool = True,
 ) -> PlanEntry:
-    """Enter an accepted topic in the annual plan of its year; the topic becomes "planned"."""
-    if plan.year != topic.year:
+    """Enter an accepted topic in the annual plan of its year, which takes topics while it is a draft; the topic
+    becomes "planned". Without `plan`, the plan of the topic's year, created as a draft by its first entry.
+
+    Every rule is checked under the plan's and the topic's locks before anything is written.
+    """
+    if plan is not None and plan.year != topic.year:
         raise ValidationError(_("The topic belongs to another year's plan."))
     if not 1 <= quarter <= 4:
         raise ValidationError(_("The quarter must be 1 to 4."))
     if platform_level not in PlanEntry.PlatformLevel.values:
         raise ValidationError(_("Unknown platform level."))
+    plans = ConsultationPlan.objects.select_for_update()
+    plan = plans.get(pk=plan.pk) if plan is not None else plans.filter(year=topic.year).first()
+    if plan is not None and plan.status != ConsultationPlan.Status.DRAFT:
+        raise ValidationError(_("Only a draft plan takes topics."), code="plan_not_draft")
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    if S.PLANNED not in ALLOWED_TRANSITIONS.get(topic.status, ()):
+        raise _cannot_go(topic.status, S.PLANNED)
+    plan = plan or plan_get_or_create(year=topic.year, by=by)
     entry = PlanEntry.objects.create(plan=plan, topic=topic, quarter=quarter, platform_level=platform_level)
     after = audit.snapshot(entry, ["plan", "topic", "quarter", "platform_level"])
     audit.record(actor=by, action="plan_entry_add", obj=entry, after=after)

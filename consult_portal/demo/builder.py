@@ -23,6 +23,7 @@ class DemoBuilder(AreasStage, PeopleStage, TopicsStage, MeetingsStage, Attendanc
         meetings = self.plan_meetings()
         topics = self.plan_topics(meetings)
         self.run_topics(topics)
+        self.approve_plans()
         self.run_meetings(meetings)
         self.build_participants(meetings)
         self.build_research(meetings, topics)

@@ -22,16 +22,21 @@ class TopicsStage(BuilderBase):
     """Year plans, the plan of every topic, and the topics written through the services."""
 
     def build_plans(self) -> None:
-        self.plans = {}
+        """Each year's plan as a draft, which takes its topics (`run_topics`) before `approve_plans`."""
+        self.plans, self.plan_approvals = {}, {}
         for year, month_day in ((self.year - 1, (2, 24)), (self.year, (2, 26))):
             approved = min(date(year, *month_day), self.today - timedelta(days=1))
-            plan = topic_services.plan_get_or_create(year=year, by=self.office)
+            self.plans[year] = topic_services.plan_get_or_create(year=year, by=self.office)
+            self.plan_approvals[year] = (approved, f"沙政协〔{year}〕{self.rng.randint(3, 12)}号")
+
+    def approve_plans(self) -> None:
+        for year, (approved, document_number) in self.plan_approvals.items():
             plan = topic_services.plan_approve(
-                plan=plan,
+                plan=self.plans[year],
                 by=self.leader,
                 approved_by="区政协主席会议",
                 approved_on=approved,
-                document_number=f"沙政协〔{year}〕{self.rng.randint(3, 12)}号",
+                document_number=document_number,
             )
             plan = topic_services.plan_publish(plan=plan, by=self.office)
             plan.published_at = self.cap(self.at(approved + timedelta(days=3), 10))
@@ -93,7 +98,7 @@ class TopicsStage(BuilderBase):
         consultation_plan = self.plans.get(plan.year)
         if consultation_plan is None:
             return False
-        when = max(accepted + timedelta(days=1), self.at(consultation_plan.approved_on, 11))
+        when = max(accepted + timedelta(days=1), self.at(self.plan_approvals[plan.year][0], 11))
         if before is not None and when >= before - timedelta(hours=1):
             return False
         if when > self.now:

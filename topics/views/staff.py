@@ -213,7 +213,8 @@ def plan_manage(request, year: int):
     scope = town_scope(request.user)
     plan = ConsultationPlan.objects.filter(year=year).first()
     user = request.user
-    can_edit = can(user, "plans.change") and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
+    may_add = can(user, "plans.change")  # the service refuses a plan that is no longer a draft
+    can_edit = may_add and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
     can_approve = can(user, "plans.approve") and plan is not None and plan.status == plan.Status.DRAFT
     can_publish = can(user, "plans.publish") and plan is not None and plan.status == plan.Status.APPROVED
     candidates = Topic.objects.filter(year=year, status=S.ACCEPTED).select_related("town").order_by("town__code", "id")
@@ -221,10 +222,9 @@ def plan_manage(request, year: int):
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "add" and can_edit:
+            if action == "add" and may_add:
                 entry_form = PlanEntryForm(request.POST, topics=candidates)
                 if entry_form.is_valid():
-                    plan = plan or services.plan_get_or_create(year=year, by=user)
                     services.plan_add_topic(plan=plan, by=user, **entry_form.cleaned_data)
                     messages.success(request, _("The topic is in the plan."))
                     return redirect("topics:plan-manage", year=year)
@@ -249,7 +249,7 @@ def plan_manage(request, year: int):
             "year": year,
             "plan": plan,
             "entries": selectors.plan_entries(plan, town=scope) if plan else [],
-            "entry_form": entry_form or (PlanEntryForm(topics=candidates) if can_edit else None),
+            "entry_form": (entry_form or PlanEntryForm(topics=candidates)) if can_edit else None,
             "approve_form": approve_form or (PlanApproveForm(instance=plan) if can_approve else None),
             "can_publish": can_publish,
             "this_year": timezone.localdate().year,
