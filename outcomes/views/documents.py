@@ -20,49 +20,25 @@ from sessions import selectors as meeting_selectors
 
 from .. import selectors
 from ..models import OutcomeItem
+from ..sheets import SheetRow, assignment_sheet
+
+
+def _cell(row: SheetRow) -> str:
+    if row.kind == "contact":
+        name, phone = row.value
+        return name + (f"，{phone}" if phone else "")
+    if row.kind == "source":
+        return "\n".join(f"{text}（{chinese_date(when)}）" if when else text for text, when in row.value)
+    if row.kind in ("date", "deadline"):
+        return chinese_date(row.value)
+    return str(row.value)
 
 
 def _assignment_sheet(document, item: OutcomeItem) -> None:
-    paragraph(
-        document,
-        _("No. %(number)s (%(year)s)") % {"number": item.pk, "year": item.created_at.year},
-        indent=False,
-        align=WD_ALIGN_PARAGRAPH.RIGHT,
-    )
-    source = []
-    if item.meeting:
-        source.append(f"{item.meeting.title}（{chinese_date(item.meeting.starts_at)}）")
-    if item.topic:
-        source.append(_("Topic") + f"：{item.topic.title}")
-    contact = item.contact_name + (f"，{item.contact_phone}" if item.contact_phone else "")
-    table(
-        document,
-        [
-            [_("Responsible unit"), item.unit.name],
-            [_("Contact person"), contact],
-            [_("Source"), "\n".join(source)],
-            [_("Outcome item"), item.text],
-            [_("Handed over"), chinese_date(item.created_at)],
-            [_("Handling deadline"), chinese_date(item.deadline)],
-            [
-                _("Requirements"),
-                _(
-                    "Please study the item and handle it seriously; report progress in the consultation portal as it "
-                    "happens, and give the handling result and its status before the deadline. Where the item cannot "
-                    "be done for now, explain the reason."
-                ),
-            ],
-        ],
-        widths=[36, 120],
-    )
-    table(
-        document,
-        [
-            [_("Handed over by (office, stamp)"), _("Received by (unit, signature and date)")],
-            ["\n\n\n", "\n\n\n"],
-        ],
-        widths=[78, 78],
-    )
+    sheet = assignment_sheet(item)
+    paragraph(document, sheet.number, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    table(document, [[row.label, _cell(row)] for row in sheet.rows], widths=[36, 120])
+    table(document, [list(sheet.signatures), ["\n\n\n", "\n\n\n"]], widths=[78, 78])
 
 
 @capability_required("exports.download")

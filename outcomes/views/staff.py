@@ -30,6 +30,7 @@ from ..forms.staff import (
     YearForm,
 )
 from ..models import OutcomeItem
+from ..sheets import assignment_sheet
 
 OS = OutcomeItem.Status
 PAGE_SIZE = 25
@@ -183,7 +184,7 @@ def item_action(request, pk: int, action: str):
 
 def _sheet_context(items) -> dict:
     return {
-        "items": items,
+        "sheets": [assignment_sheet(item) for item in items],
         "office_name": settings.PORTAL_OFFICE_NAME or _("County CPPCC Office"),
         "today": timezone.localdate(),
     }
