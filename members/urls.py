@@ -20,6 +20,6 @@ urlpatterns = [
     path("staff/members/import/template.xlsx", imports.import_template, name="import-template"),
     path("staff/members/import/", imports.import_upload, name="import"),
     path("staff/members/import/confirm/", imports.import_confirm, name="import-confirm"),
-    path("staff/members/export.xlsx", imports.export, name="export"),
+    path("staff/members/export.xlsx", exports.export, name="export"),
     path("staff/documents/member-coverage.xlsx", exports.member_coverage_xlsx, name="coverage-xlsx"),
 ]
