@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, in_town
+from consult_portal.phones import PhoneField
 
 from .models import Platform
 from .services_platforms import CONFIRMED_ON, PLATFORM_FIELDS, rule_errors
@@ -35,6 +36,7 @@ class PlatformForm(forms.ModelForm):
             "staff_confirmed_on": DATE,
             "rules_confirmed_on": DATE,
         }
+        field_classes = {"contact_phone": PhoneField}
         help_texts = {"sector": _("For a member studio: the sector whose members run it.")}
 
     def __init__(self, *args, town=None, **kwargs):

@@ -292,6 +292,21 @@ def test_it_keeps_what_was_typed_when_a_field_is_missing(client, office, village
     assert not AuditEntry.objects.filter(action__startswith="platform_").exists()
 
 
+def test_it_refuses_a_contact_phone_that_is_no_number_and_keeps_what_was_typed(client, office, village_a):
+    client.force_login(office)
+    response = client.post(NEW, _form_data(village_a, contact_phone="abc"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["contact_phone"] == ["请输入由数字、空格、+ 或 - 组成的电话号码。"]
+    assert 'value="abc"' in response.content.decode()
+    assert not Platform.objects.exists()
+
+
+def test_it_stores_a_mobile_contact_phone_tidied(client, office, village_a):
+    client.force_login(office)
+    client.post(NEW, _form_data(village_a, contact_phone="+86 138 0000-1234"))
+    assert Platform.objects.get().contact_phone == "13800001234"
+
+
 def test_it_refuses_a_level_that_does_not_match_the_area(client, office, village_a):
     client.force_login(office)
     response = client.post(NEW, _form_data(village_a, level="town"))
