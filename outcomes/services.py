@@ -139,7 +139,7 @@ def outcome_hand_over(
             raise ValidationError(_("This record item has already been handed over."))
         meeting = record_item.meeting
     if meeting is not None:
-        if meeting.status not in (Meeting.Status.HELD, Meeting.Status.RECORDED):
+        if not meeting.is_held:
             raise ValidationError(_("Outcomes come from a meeting that has been held."))
         if topic is None:
             topics = list(meeting.topics.all()[:2])

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consult_portal.models import Area, Committee, Sector
 from members.models import Member
@@ -15,9 +16,9 @@ class Platform(models.Model):
     """A place of the three-level "有事来协商" network."""
 
     class Level(models.TextChoices):
-        COUNTY = "county", _("County")
-        TOWN = "town", _("Town")
-        VILLAGE = "village", _("Village")
+        COUNTY = "county", pgettext_lazy("platform level", "County")
+        TOWN = "town", pgettext_lazy("platform level", "Town")
+        VILLAGE = "village", pgettext_lazy("platform level", "Village")
 
     class Kind(models.TextChoices):
         ROOM = "room", _("Consultation room")
@@ -73,6 +74,26 @@ def new_checkin_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def held_q(path: str = "", *, year: int | None = None, since=None, until=None) -> Q:
+    """Meetings that took place ("held": held, or held and recorded), reached through `path` (e.g. "meeting__"),
+    that started in `year` or from `since` up to (not including) `until` when given. The one definition of a
+    consultation held: every page, export and count of meetings held goes through it or `Meeting.objects.held()`."""
+    q = Q(**{f"{path}status__in": Meeting.HELD_STATUSES})
+    if year is not None:
+        q &= Q(**{f"{path}starts_at__year": year})
+    if since is not None:
+        q &= Q(**{f"{path}starts_at__gte": since})
+    if until is not None:
+        q &= Q(**{f"{path}starts_at__lt": until})
+    return q
+
+
+class MeetingQuerySet(models.QuerySet):
+    def held(self, *, year: int | None = None, since=None, until=None) -> "MeetingQuerySet":
+        """The meetings that took place (see `held_q`), in `year` or from `since` until `until` when given."""
+        return self.filter(held_q(year=year, since=since, until=until))
+
+
 class Meeting(models.Model):
     class Form(models.TextChoices):
         MEETING = "meeting", _("Meeting consultation")
@@ -89,6 +110,9 @@ class Meeting(models.Model):
         RECORDED = "recorded", _("Record completed")
         POSTPONED = "postponed", _("Postponed")
         CANCELLED = "cancelled", _("Cancelled")
+
+    # A meeting that took place: it counts as a consultation held, an activity of its platform, a source of outcomes.
+    HELD_STATUSES = (Status.HELD, Status.RECORDED)
 
     title = models.CharField(_("title"), max_length=150)
     platform = models.ForeignKey(
@@ -113,6 +137,8 @@ class Meeting(models.Model):
     walk_in_count = models.PositiveIntegerField(_("residents who came of their own accord"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = MeetingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
@@ -128,6 +154,11 @@ class Meeting(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_held(self) -> bool:
+        """This meeting took place (the rule of `held_q`, for a loaded row)."""
+        return self.status in self.HELD_STATUSES
 
 
 class MeetingTransition(models.Model):
@@ -167,7 +198,7 @@ class Participant(models.Model):
     member = models.ForeignKey(
         Member, verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
     )
-    name = models.CharField(_("name"), max_length=50, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     organisation = models.CharField(_("organisation"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     invited = models.BooleanField(_("invited"), default=True)

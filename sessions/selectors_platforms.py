@@ -26,8 +26,6 @@ from consult_portal.models import Area, in_town
 
 from .models import Meeting, Platform
 
-# Only a meeting that took place counts as an activity of its platform.
-COUNTED = (Meeting.Status.HELD, Meeting.Status.RECORDED)
 ACTIVITY_WINDOW = timedelta(days=365)
 RECENT_MEETINGS = 10
 
@@ -55,14 +53,11 @@ def _latest_start(meetings: QuerySet):
     return Subquery(latest[:1])
 
 
-def _held(since: datetime, until: datetime) -> QuerySet:
-    return Meeting.objects.filter(status__in=COUNTED, starts_at__gte=since, starts_at__lt=until)
-
-
 def with_activity(platforms: QuerySet, now: datetime | None = None) -> QuerySet:
     """Annotate each platform with its held meetings of the last 12 months: their count and the last start."""
     now = now or timezone.now()
-    held = _held(now - ACTIVITY_WINDOW, now).filter(platform=OuterRef("pk"))
+    # Only a meeting that took place counts as an activity of its platform.
+    held = Meeting.objects.held(since=now - ACTIVITY_WINDOW, until=now).filter(platform=OuterRef("pk"))
     return platforms.annotate(
         activity_count=_count(held),
         last_activity_at=_latest_start(held),
@@ -146,10 +141,11 @@ def coverage(*, year: int, town=None) -> QuerySet:
     if town is not None:
         areas = areas.filter(in_town(town, ""))
     here = in_town(OuterRef("pk"))
+    held = Meeting.objects.held(since=start, until=end)
     villages = Area.objects.filter(parent=OuterRef("pk"), level=Area.Level.VILLAGE)
     return areas.annotate(
         platform_count=_count(Platform.objects.filter(here)),
-        meeting_count=_count(_held(start, end).filter(in_town(OuterRef("pk"), "platform__area"))),
+        meeting_count=_count(held.filter(in_town(OuterRef("pk"), "platform__area"))),
         village_count=_count(villages),
         villages_with_platform=_count(villages.filter(Exists(Platform.objects.filter(area=OuterRef("pk"))))),
         town_code=Case(When(level=Area.Level.VILLAGE, then=F("parent__code")), default=F("code")),

@@ -19,7 +19,6 @@ M = Meeting.Status
 
 ALWAYS_PUBLIC = (M.NOTICE_PUBLISHED, M.HELD, M.RECORDED)
 PUBLIC_IF_ANNOUNCED = (M.POSTPONED, M.CANCELLED)
-AFTER_THE_MEETING = (M.HELD, M.RECORDED)
 RECENT_DAYS = 90
 FEED_LIMIT = 200
 
@@ -74,7 +73,7 @@ def _topic_titles() -> Prefetch:
 def public_meeting(pk: int, *, with_record: bool = True) -> Meeting:
     """One public meeting with what its notice shows; the record only once it has been held."""
     meeting = public_meetings().select_related("platform__area__parent").prefetch_related(_topic_titles()).get(pk=pk)
-    if with_record and meeting.status in AFTER_THE_MEETING:
+    if with_record and meeting.is_held:
         items = list(RecordItem.objects.filter(meeting=meeting).order_by("id"))
         meeting.suggestions = [i for i in items if i.kind == RecordItem.Kind.SUGGESTION]
         meeting.consensus = [i for i in items if i.kind == RecordItem.Kind.CONSENSUS]

@@ -28,7 +28,7 @@ from members.models import Assignment, Member
 from outcomes.models import OutcomeItem
 from outcomes.selectors import Satisfaction, satisfaction
 from sessions.models import Meeting, Participant, Platform, Research, StationAssessmentWeights
-from sessions.selectors_platforms import COUNTED, FIVE_HAVES, year_bounds
+from sessions.selectors_platforms import FIVE_HAVES, year_bounds
 
 # (key, label): the key names both the weight field and the criterion.
 CRITERIA = (
@@ -66,7 +66,7 @@ def _towns(year: int) -> QuerySet:
     town = OuterRef("pk")
     # Inside a subquery over members or platforms, the town is one level further out.
     outer_town = OuterRef(OuterRef("pk"))
-    held = Meeting.objects.filter(status__in=COUNTED, starts_at__gte=start, starts_at__lt=end)
+    held = Meeting.objects.held(since=start, until=end)
     items = OutcomeItem.objects.filter(town=town, created_at__gte=start, created_at__lt=end)
     platforms = Platform.objects.filter(in_town(town))
     five_haves = platforms.filter(

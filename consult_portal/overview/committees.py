@@ -31,7 +31,7 @@ def duties(*, year: int, today: date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     months_due, halves_due = _due(year, today)
     committees = list(Committee.objects.prefetch_related("stations", "studios").order_by("name"))
-    held = Meeting.objects.filter(status__in=[Meeting.Status.HELD, Meeting.Status.RECORDED], starts_at__year=year)
+    held = Meeting.objects.held(year=year)
     # (meeting, its platform's area and town, platform, committee of a member who checked in)
     attended = (
         Participant.objects.filter(meeting__in=held, checked_in_at__isnull=False, member__committee__isnull=False)

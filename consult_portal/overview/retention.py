@@ -34,7 +34,7 @@ CLOSED = (S.CONCLUDED, S.DECLINED, S.MERGED, S.FORWARDED)
 # Messages already settled: their address is no longer needed to deliver anything.
 SETTLED = (Notification.Status.SENT, Notification.Status.FAILED, Notification.Status.CANCELLED)
 # Meetings that will not take place any more: held (and perhaps recorded) or called off.
-OVER = (Meeting.Status.HELD, Meeting.Status.RECORDED, Meeting.Status.CANCELLED)
+OVER = (*Meeting.HELD_STATUSES, Meeting.Status.CANCELLED)
 # Rows cleaned per transaction: a long first run does not hold its locks for minutes.
 BATCH = 500
 # The kinds counted in the audit entry and the command's output, in that order.

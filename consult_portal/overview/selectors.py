@@ -6,7 +6,7 @@ from django.utils import timezone
 from consult_portal.models import in_town
 from members.models import Member
 from outcomes.models import OutcomeItem
-from sessions.models import Meeting
+from sessions.models import Meeting, held_q
 from topics.models import ConsultationPlan, Topic
 
 OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
@@ -70,9 +70,7 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
         meetings_upcoming=Count(
             "pk", filter=Q(starts_at__gte=now, status__in=[Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED])
         ),
-        meetings_held=Count(
-            "pk", filter=Q(starts_at__year=year, status__in=[Meeting.Status.HELD, Meeting.Status.RECORDED])
-        ),
+        meetings_held=Count("pk", filter=held_q(year=year)),
     )
     counts |= outcomes.aggregate(
         outcomes_open=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES)),

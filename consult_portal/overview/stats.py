@@ -38,10 +38,9 @@ from members.models import Assignment, Member
 from members.selectors import current
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from outcomes.selectors import Satisfaction, overdue_q, satisfaction
-from sessions.models import Meeting, Participant, RecordItem, Research
+from sessions.models import Meeting, Participant, RecordItem, Research, held_q
 from topics.models import Topic
 
-HELD = (Meeting.Status.HELD, Meeting.Status.RECORDED)
 OS = OutcomeItem.Status
 FINAL = (OS.IMPLEMENTED, OS.PARTLY, OS.NOT_FEASIBLE)
 FIRST_YEAR = 2000
@@ -170,12 +169,10 @@ def compute(*, year: int, town: Area | None = None, members: bool = True) -> Das
     """The figures of `year` for `town` (None: the whole county, with each town's figures)."""
     towns = list(Area.objects.filter(level=Area.Level.TOWN).order_by("code"))
     scoped = towns if town is None else [town]
-    meetings = Meeting.objects.filter(starts_at__year=year, status__in=HELD)
+    meetings = Meeting.objects.held(year=year)
     topics = Topic.objects.filter(year=year)
-    record_items = RecordItem.objects.filter(meeting__starts_at__year=year, meeting__status__in=HELD)
-    participants = Participant.objects.filter(
-        meeting__starts_at__year=year, meeting__status__in=HELD, kind=Participant.Kind.RESIDENT
-    )
+    record_items = RecordItem.objects.filter(held_q("meeting__", year=year))
+    participants = Participant.objects.filter(held_q("meeting__", year=year), kind=Participant.Kind.RESIDENT)
     outcomes = OutcomeItem.objects.filter(created_at__year=year)
     responses = SatisfactionResponse.objects.filter(item__created_at__year=year, item__published_at__isnull=False)
     if town is not None:

@@ -209,8 +209,7 @@ def meeting_items(request, pk: int):
             "meeting": meeting,
             "record": record,
             "others": others,
-            "can_act": can(request.user, "outcomes.change")
-            and meeting.status in (Meeting.Status.HELD, Meeting.Status.RECORDED),
+            "can_act": can(request.user, "outcomes.change") and meeting.is_held,
             "today": timezone.localdate(),
         },
     )
