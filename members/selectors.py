@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -17,10 +19,35 @@ def assignments(member: Member):
     return Assignment.objects.filter(member=member).select_related("area__parent").order_by("-starts_on")
 
 
+def running(start: date, end: date | None = None, prefix: str = "") -> Q:
+    """Assignments running at some time from `start` to `end`, both days included (on the day `start` alone when
+    `end` is None): begun by the end and not ended before the start. Through `prefix`, e.g. "assignments__"."""
+    end = end or start
+    return Q(**{f"{prefix}starts_on__lte": end}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": start})
+    )
+
+
 def current(prefix: str = "") -> Q:
-    """Assignments running today (through `prefix`, e.g. "assignments__")."""
-    today = timezone.localdate()
-    return Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": today})
+    """Assignments running today (through `prefix`, e.g. "assignments__"): begun, and not ended."""
+    return running(timezone.localdate(), prefix=prefix)
+
+
+def sunk_into(town, start: date, end: date | None = None) -> Q:
+    """委员下沉 "sunk into a town in a period": assignments into `town` or one of its villages running at some time
+    from `start` to `end` (see `running`). `town` may be an OuterRef. The one definition that the registry, the
+    back-office home, the dashboard, the member ranking and the station assessment count with."""
+    return running(start, end) & in_town(town)
+
+
+def sunk_members(town, start: date, end: date | None = None) -> QuerySet:
+    """The ids of the members sunk into `town` from `start` to `end`, for `Member.objects.filter(pk__in=...)`."""
+    return Assignment.objects.filter(sunk_into(town, start, end)).values("member_id")
+
+
+def year_days(year: int) -> tuple[date, date]:
+    """The first and the last day of `year`: the period of a yearly figure."""
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def registry(*, town=None, filters: dict | None = None) -> QuerySet:
@@ -35,8 +62,7 @@ def registry(*, town=None, filters: dict | None = None) -> QuerySet:
     filters = filters or {}
     for place in (town, filters.get("town")):
         if place is not None:
-            sunk = Assignment.objects.filter(current(), in_town(place)).values("member_id")
-            members = members.filter(pk__in=sunk)
+            members = members.filter(pk__in=sunk_members(place, timezone.localdate()))
     for field in ("level", "sector", "committee"):
         if filters.get(field):
             members = members.filter(**{field: filters[field]})

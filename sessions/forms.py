@@ -1,10 +1,13 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consult_portal.models import Area, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 from members.models import Member
+from members.selectors import sunk_members
 from topics.forms import MultiplePhotoField
 from topics.models import Topic
 
@@ -122,7 +125,7 @@ class MemberSearchForm(forms.Form):
         if data["expertise"]:
             members = members.filter(expertise__icontains=data["expertise"])
         if data["area"]:
-            members = members.filter(in_town(data["area"], "assignments__area")).distinct()
+            members = members.filter(pk__in=sunk_members(data["area"], timezone.localdate()))
         return members[:50]
 
 
@@ -136,7 +139,7 @@ class OtherParticipantForm(_Helper, forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[c for c in Participant.Kind.choices if c[0] != Participant.Kind.MEMBER]
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     organisation = forms.CharField(label=_("Organisation"), max_length=100, required=False)
     phone = MobilePhoneField(label=_("Phone"), max_length=20, required=False)
 

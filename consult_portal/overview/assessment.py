@@ -15,7 +15,6 @@ rates and one for the weights, whatever the number of towns, meetings, items or 
 
 import math
 from dataclasses import dataclass
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, in_town
 from members.models import Assignment, Member
+from members.selectors import sunk_into, year_days
 from outcomes.models import OutcomeItem
 from outcomes.selectors import Satisfaction, satisfaction
 from sessions.models import Meeting, Participant, Platform, Research, StationAssessmentWeights
@@ -62,7 +62,7 @@ def _points(weight: int, numerator: int, denominator: int) -> Decimal:
 
 def _towns(year: int) -> QuerySet:
     start, end = year_bounds(year)
-    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+    first_day, last_day = year_days(year)
     town = OuterRef("pk")
     # Inside a subquery over members or platforms, the town is one level further out.
     outer_town = OuterRef(OuterRef("pk"))
@@ -73,12 +73,7 @@ def _towns(year: int) -> QuerySet:
         Exists(held.filter(platform=OuterRef("pk"))),
         **{f"{field}__lte": last_day for _key, field, _label in FIVE_HAVES},
     )
-    assigned = Assignment.objects.filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=first_day),
-        in_town(outer_town),
-        member=OuterRef("pk"),
-        starts_on__lte=last_day,
-    )
+    assigned = Assignment.objects.filter(sunk_into(outer_town, *year_days(year)), member=OuterRef("pk"))
     sunk = Member.objects.filter(Exists(assigned), is_active=True)
     attended = Participant.objects.filter(
         in_town(outer_town, "meeting__platform__area"),

@@ -7,8 +7,8 @@ members or activities, and counts never multiply each other as joins would.
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from consult_portal.models import in_town
 from members.models import Member, PerformanceWeights
+from members.selectors import sunk_members, year_days
 from outcomes.models import OutcomeItem
 from sessions.models import Participant, Research
 from topics.models import Topic
@@ -31,11 +31,12 @@ def _count(queryset: QuerySet, member_field: str):
 
 
 def ranking(*, year: int, town=None, weights: PerformanceWeights | None = None) -> QuerySet:
-    """Active members with their counts per activity and their points for `year`, best first."""
+    """Active members (those sunk into `town` during `year` when given) with their counts per activity and their
+    points for `year`, best first."""
     weights = weights or PerformanceWeights.current()
     members = Member.objects.filter(is_active=True).select_related("sector")
     if town is not None:
-        members = members.filter(in_town(town, "assignments__area")).distinct()
+        members = members.filter(pk__in=sunk_members(town, *year_days(year)))
     members = members.annotate(
         attended=_count(
             Participant.objects.filter(checked_in_at__isnull=False, meeting__starts_at__year=year), "member"

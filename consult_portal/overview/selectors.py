@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from consult_portal.models import in_town
 from members.models import Member
+from members.selectors import sunk_members
 from outcomes.models import OutcomeItem
 from sessions.models import Meeting, held_q
 from topics.models import ConsultationPlan, Topic
@@ -49,7 +50,7 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
         topics = topics.filter(town=town)
         meetings = meetings.filter(in_town(town, "platform__area"))
         outcomes = outcomes.filter(town=town)
-        members = members.filter(in_town(town, "assignments__area"))
+        members = members.filter(pk__in=sunk_members(town, now.date()))
     counts = topics.aggregate(
         topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING])),
         topics_this_year=Count("pk", filter=Q(year=year)),
@@ -77,6 +78,6 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
         outcomes_overdue=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES, deadline__lt=now.date())),
         outcomes_implemented=Count("pk", filter=Q(status=OutcomeItem.Status.IMPLEMENTED)),
     )
-    counts["members_active"] = members.distinct().count()
+    counts["members_active"] = members.count()
     counts["year"] = year
     return counts

@@ -21,8 +21,8 @@ same ten queries. Definitions, for a year Y and a town (its villages included) o
 - Residents' voluntary participation: residents' topics (群众出题) and their share of all topics, residents who
   came of their own accord to the year's held meetings (the record's count), residents concerned who took
   part as participants, and residents' online satisfaction answers.
-- Members' participation = active members (for a town: those sunk into it now) who checked in at a meeting
-  or took part in a research record of the town in Y ÷ those active members.
+- Members' participation = active members (for a town: those sunk into it during Y, members.selectors.sunk_into)
+  who checked in at a meeting or took part in a research record of the town in Y ÷ those active members.
 """
 
 from dataclasses import dataclass, field
@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, in_town
-from members.models import Assignment, Member
-from members.selectors import current
+from members.models import Member
+from members.selectors import sunk_members, year_days
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from outcomes.selectors import Satisfaction, overdue_q, satisfaction
 from sessions.models import Meeting, Participant, RecordItem, Research, held_q
@@ -251,7 +251,7 @@ def _members(*, year: int, town: Area | None) -> tuple[int, int]:
     )
     researched = Research.members.through.objects.filter(research__date__year=year)
     if town is not None:
-        members = members.filter(pk__in=Assignment.objects.filter(current(), in_town(town)).values("member_id"))
+        members = members.filter(pk__in=sunk_members(town, *year_days(year)))
         attended = attended.filter(in_town(town, "meeting__platform__area"))
         researched = researched.filter(
             in_town(town, "research__meeting__platform__area") | Q(research__topic__town=town)

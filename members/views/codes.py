@@ -7,7 +7,6 @@ import re
 
 import segno
 from django.conf import settings
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,10 +14,9 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from consult_portal.access import capability_required, town_scope
-from consult_portal.models import in_town
 
 from ..models import Assignment, Member
-from ..selectors import current
+from ..selectors import current, sunk_members
 
 QR_CACHE_SECONDS = 24 * 3600
 
@@ -40,10 +38,8 @@ def _member_by_code(code: str) -> Member:
 
 
 def _current_assignments(member: Member):
-    today = timezone.localdate()
     return (
-        Assignment.objects.filter(member=member)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        Assignment.objects.filter(current(), member=member)
         .select_related("area__parent")
         .order_by("area__code", "starts_on")
     )
@@ -89,7 +85,7 @@ def _member_for_staff(user, pk: int) -> Member:
     members = _active_members()
     town = town_scope(user)
     if town is not None:
-        members = members.filter(current("assignments__") & in_town(town, "assignments__area")).distinct()
+        members = members.filter(pk__in=sunk_members(town, timezone.localdate()))
     try:
         return members.get(pk=pk)
     except Member.DoesNotExist:
