@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member, readable_code
@@ -58,7 +59,7 @@ class Topic(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True, default=new_tracking_code)
     year = models.PositiveSmallIntegerField(_("year"))
     # 群众出题: who to tell of progress. Personal data: masked in lists, removed after retention.
-    submitter_name = models.CharField(_("name"), max_length=50, blank=True)
+    submitter_name = models.CharField(pgettext_lazy("person", "name"), max_length=50, blank=True)
     submitter_phone = models.CharField(_("phone"), max_length=20, blank=True)
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     # 党政点题
@@ -221,9 +222,9 @@ class ConsultationPlan(models.Model):
 
 class PlanEntry(models.Model):
     class PlatformLevel(models.TextChoices):
-        COUNTY = "county", _("County")
-        TOWN = "town", _("Town")
-        VILLAGE = "village", _("Village")
+        COUNTY = "county", pgettext_lazy("platform level", "County")
+        TOWN = "town", pgettext_lazy("platform level", "Town")
+        VILLAGE = "village", pgettext_lazy("platform level", "Village")
 
     plan = models.ForeignKey(ConsultationPlan, on_delete=models.CASCADE, related_name="entries")
     topic = models.OneToOneField(Topic, on_delete=models.PROTECT, related_name="plan_entry")

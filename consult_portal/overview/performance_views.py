@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
@@ -61,7 +62,7 @@ def performance_export(request):
         sheet_title=str(year),
         header=[
             _("Rank"),
-            _("Name"),
+            pgettext("person", "Name"),
             _("Sector"),
             _("Meetings attended"),
             _("Research"),

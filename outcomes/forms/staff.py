@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, ResponsibleUnit
@@ -87,7 +88,7 @@ class OutcomeFilterForm(ListFilterForm):
         choices=[("", "—"), ("open", _("Being handled")), *OutcomeItem.Status.choices],
     )
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=ResponsibleUnit.objects.order_by("name"))
-    town = forms.ModelChoiceField(label=_("Town"), required=False, queryset=Area.objects.none())
+    town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 

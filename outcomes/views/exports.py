@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from consult_portal.access import capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
@@ -135,7 +136,7 @@ def satisfaction_towns_xlsx(request):
         request,
         name=f"satisfaction-towns-{year}",
         sheet=str(_("By town")),
-        header=_satisfaction_header(_("Town")),
+        header=_satisfaction_header(pgettext("area", "Town")),
         rows=rows(),
         action="satisfaction_towns_export",
     )

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from consult_portal.access import capability_required, town_scope
 from consult_portal.models import Area
@@ -122,7 +123,7 @@ def platforms_xlsx(request):
         for p in platforms.iterator(chunk_size=CHUNK)
     )
     header = [
-        _("Name"),
+        pgettext("thing", "Name"),
         _("Level"),
         _("Kind"),
         _("Area"),

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import can, capability_required, town_scope
@@ -39,7 +39,7 @@ class MeetingFilterForm(ListFilterForm):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *M.choices])
     form = forms.ChoiceField(label=gettext_lazy("Form"), required=False, choices=[("", "—"), *Meeting.Form.choices])
-    town = forms.ModelChoiceField(label=gettext_lazy("Town"), required=False, queryset=Area.objects.none())
+    town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
 
 

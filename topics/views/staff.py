@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal import audit
@@ -45,7 +45,7 @@ class TopicFilterForm(ListFilterForm):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), required=False, choices=[("", "—"), *Topic.Category.choices]
     )
-    town = forms.ModelChoiceField(label=gettext_lazy("Town"), required=False, queryset=Area.objects.none())
+    town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
     sort = forms.ChoiceField(
         label=gettext_lazy("Sort"),
