@@ -3,6 +3,7 @@
 import io
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook, load_workbook
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -23,6 +24,12 @@ EXPORT_COLUMNS = [*COLUMNS, ("duty_code", "履职码"), ("assignments", "下沉"
 
 class SheetError(ValueError):
     pass
+
+
+def too_many_rows() -> str:
+    return ngettext("The sheet has more than %(max)d row.", "The sheet has more than %(max)d rows.", MAX_ROWS) % {
+        "max": MAX_ROWS
+    }
 
 
 def template_workbook() -> bytes:
@@ -71,10 +78,10 @@ def read_rows(file) -> list[dict]:
             }
             if not any(cells.values()):
                 if number > 2 * MAX_ROWS:  # rows of nothing but formatting still cost reading
-                    raise SheetError(_("The sheet has more than %(max)d rows.") % {"max": MAX_ROWS})
+                    raise SheetError(too_many_rows())
                 continue
             if len(rows) >= MAX_ROWS:
-                raise SheetError(_("The sheet has more than %(max)d rows.") % {"max": MAX_ROWS})
+                raise SheetError(too_many_rows())
             rows.append({"line": number, **cells})
         return rows
     finally:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consult_portal import audit
 from consult_portal.privacy import months_before, retention_months
@@ -63,7 +64,11 @@ def survey_tally_add(*, item: OutcomeItem, by, **counts) -> SurveyTally:
     total = sum(getattr(tally, name) for name in SurveyTally.COUNTS)
     if total != tally.sample_size:
         raise ValidationError(
-            _("The counts add up to %(total)d, not to the %(size)d people asked.")
+            ngettext(
+                "The counts add up to %(total)d, not to the %(size)d person asked.",
+                "The counts add up to %(total)d, not to the %(size)d people asked.",
+                tally.sample_size,
+            )
             % {"total": total, "size": tally.sample_size}
         )
     tally.save()

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consult_portal.access import capability_required
@@ -93,9 +93,12 @@ def import_confirm(request):
         return redirect("members:import")
     messages.success(
         request,
-        _(
-            "Import done: %(created)d members created, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(assignments)d assignments added."
+        ngettext(
+            "Import done: %(created)d member created, %(updated)d updated, %(unchanged)d unchanged; "
+            "assignments added: %(assignments)d.",
+            "Import done: %(created)d members created, %(updated)d updated, %(unchanged)d unchanged; "
+            "assignments added: %(assignments)d.",
+            counts["created"],
         )
         % counts,
     )

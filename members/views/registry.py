@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import can, capability_required, town_scope
@@ -58,7 +59,11 @@ def bulk_assign(request):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(
-                request, _("%(count)d members sunk into %(place)s.") % {"count": len(created), "place": data["area"]}
+                request,
+                ngettext(
+                    "%(count)d member sunk into %(place)s.", "%(count)d members sunk into %(place)s.", len(created)
+                )
+                % {"count": len(created), "place": data["area"]},
             )
     else:
         errors = [

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area, ResponsibleUnit
@@ -164,7 +164,11 @@ class TallyForm(_Helper, forms.Form):
         if size is not None and None not in counts and sum(counts) != size:
             self.add_error(
                 "sample_size",
-                _("The counts add up to %(total)d, not to the %(size)d people asked.")
+                ngettext(
+                    "The counts add up to %(total)d, not to the %(size)d person asked.",
+                    "The counts add up to %(total)d, not to the %(size)d people asked.",
+                    size,
+                )
                 % {"total": sum(counts), "size": size},
             )
         return data

@@ -10,7 +10,7 @@ import lxml.html
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.factories import MeetingFactory, MemberFactory, OutcomeFactory, PlatformFactory
+from tests.factories import AreaFactory, MeetingFactory, MemberFactory, OutcomeFactory, PlatformFactory
 
 
 def _page(client, url, params=None):
@@ -25,6 +25,10 @@ def _column_heads(page) -> list[str]:
 
 def _label_of(page, field: str) -> str:
     return page.xpath(f"//label[@for='id_{field}']")[0].text_content().strip()
+
+
+def _english(client):
+    client.cookies["django_language"] = "en"
 
 
 # ------------------------------------------------------------------------------------------ "Name": 姓名 or 名称
@@ -81,3 +85,47 @@ def test_the_satisfaction_by_town_export_heads_its_first_column_with_a_town(clie
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert next(sheet.iter_rows())[0].value == "镇（街道）"
+
+
+# ------------------------------------------------------------------------------------------ counts
+
+
+def _coverage_summary(client) -> str:
+    page = _page(client, reverse("sessions:coverage"))
+    return " ".join(page.xpath("//p[contains(@class, 'coverage-summary')]")[0].text_content().split())
+
+
+def test_the_coverage_counts_one_town_and_two_towns_in_english(client, office, town_a):
+    client.force_login(office)
+    _english(client)
+    assert "1 of 1 town below target." in _coverage_summary(client)
+    AreaFactory(name="丙镇", code="T-C", level="town", parent=town_a.parent)
+    assert "2 of 2 towns below target." in _coverage_summary(client)
+
+
+def test_the_lockout_list_counts_one_wrong_password_and_five_in_english(client, office, settings):
+    client.force_login(office)
+    _english(client)
+    settings.AXES_FAILURE_LIMIT = 1
+    html = client.get(reverse("accounts-locked")).content.decode()
+    assert "locked after 1 wrong password;" in html
+    settings.AXES_FAILURE_LIMIT = 5
+    html = client.get(reverse("accounts-locked")).content.decode()
+    assert "locked after 5 wrong passwords;" in html
+
+
+def test_sinking_members_counts_one_member_and_two_members_in_english(client, office, town_b):
+    client.force_login(office)
+    _english(client)
+
+    def sink(count: int) -> list[str]:
+        data = {
+            "bulk-members": [MemberFactory().pk for _ in range(count)],
+            "bulk-area": town_b.pk,
+            "bulk-role": "contact",
+            "bulk-starts_on": "2026-04-01",
+        }
+        return [str(m) for m in client.post(reverse("members:bulk-assign"), data, follow=True).context["messages"]]
+
+    assert sink(1) == ["1 member sunk into 乙镇."]
+    assert sink(2) == ["2 members sunk into 乙镇."]
