@@ -288,6 +288,7 @@ def export(request):
 
 @require_GET
 @capability_required("backoffice.view")
+@documents.in_chinese
 def summary(request):
     """The year's summary of figures as a Word document, for the office's report upward."""
     _form, year, town = _choice(request)

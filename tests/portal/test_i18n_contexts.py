@@ -5,7 +5,9 @@ whatever language the reader chose.
 The Chinese checks need the catalogue with the entries of /tmp/translations/i18n.po merged and compiled."""
 
 import io
+import re
 
+import docx
 import lxml.html
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -129,3 +131,23 @@ def test_sinking_members_counts_one_member_and_two_members_in_english(client, of
 
     assert sink(1) == ["1 member sunk into 乙镇."]
     assert sink(2) == ["2 members sunk into 乙镇."]
+
+
+# ------------------------------------------------------------------------------------------ the year's summary
+
+
+def test_the_years_summary_is_written_in_chinese_for_a_reader_of_english(client, office, town_a):
+    client.force_login(office)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Dashboard" in client.get(reverse("dashboard")).content.decode()  # the page itself is in English
+    response = client.get(reverse("dashboard-summary"))
+    assert response.status_code == 200
+    document = docx.Document(io.BytesIO(response.content))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert paragraphs[0] == "县政协办公室"
+    assert "一、协商活动" in paragraphs and "Consultation work" not in "\n".join(paragraphs)
+    assert any(p.endswith("、指标口径") for p in paragraphs)
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "指标" in cells and "Figure" not in cells
+    latin = [text for text in paragraphs + cells if re.search(r"[A-Za-z]", text)]
+    assert latin == []
