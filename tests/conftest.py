@@ -205,3 +205,68 @@ def worker_mails(mail_dir) -> list[tuple[str, str]]:
                 message = message_from_bytes(raw, policy=policy.default)
                 found.append((str(message["To"]), str(message["Subject"])))
     return found
+
+
+# ------------------------------------------------------------------------------------------ the documents' meeting
+# The meeting and the items the Word documents are tested on: tests/sessions/test_documents.py,
+# tests/outcomes/test_documents.py and tests/portal/test_exports_scope.py.
+
+
+@pytest.fixture
+def meeting_a(town_a, village_a):
+    from datetime import date, datetime, timedelta
+
+    from django.utils import timezone
+
+    from sessions.models import Participant, RecordItem, Research
+    from tests.factories import MeetingFactory, PlatformFactory, TopicFactory
+
+    platform = PlatformFactory(name="甲一村议事室", level="village", area=village_a, address="甲一村村委会二楼")
+    start = timezone.make_aware(datetime(2026, 11, 20, 9, 30))
+    meeting = MeetingFactory(
+        title="村口路灯协商会",
+        platform=platform,
+        status="recorded",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="甲一村文化礼堂",
+        host="李主任",
+        organiser="甲镇政协联络站",
+        how_to_take_part="欢迎村民到场旁听。\n也可以通过网络参与。",
+        summary="与会人员围绕村口路灯改造充分协商。",
+        answers="县住建局当场答复：年内完成。",
+        attendance_count=35,
+        walk_in_count=12,
+    )
+    meeting.topics.add(TopicFactory(town=town_a, village=village_a, title="村口路灯改造", status="consulted"))
+    lawyer = MemberFactory(name="王律师")
+    Participant.objects.create(meeting=meeting, kind="member", member=lawyer, checked_in_at=start)
+    Participant.objects.create(
+        meeting=meeting, kind="resident", name="赵大爷", phone="13812345678", checked_in_at=start
+    )
+    Participant.objects.create(
+        meeting=meeting, kind="department", name="钱科长", organisation="县住建局", checked_in_at=start
+    )
+    Research.objects.create(meeting=meeting, date=date(2026, 11, 10), kind="visit", findings="路灯损坏十二盏")
+    RecordItem.objects.create(meeting=meeting, kind="suggestion", text="更换村口主干道路灯", proposer=lawyer)
+    RecordItem.objects.create(meeting=meeting, kind="consensus", text="年底前完成路灯更换")
+    return meeting
+
+
+@pytest.fixture
+def items_a(meeting_a, unit):
+    from datetime import date
+
+    from tests.factories import OutcomeFactory
+
+    return [
+        OutcomeFactory(
+            meeting=meeting_a,
+            unit=unit,
+            text="更换村口主干道路灯",
+            contact_name="王科长",
+            contact_phone="0571-1234567",
+            deadline=date(2026, 12, 31),
+        ),
+        OutcomeFactory(meeting=meeting_a, unit=UnitFactory(name="甲镇人民政府"), text="加强路灯日常巡查"),
+    ]
