@@ -1,12 +1,35 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
+
+
+def overdue_q(today=None, path: str = "") -> Q:
+    """Overdue (超期): an item the unit still has (`OutcomeItem.OPEN`) whose handling deadline has passed — due
+    yesterday or earlier; an item due today is not overdue yet. Through `path`, e.g. "item__". The one definition
+    that the lists, the exports, the back-office home, the dashboard and the escalation count with;
+    `OutcomeItem.is_overdue` says the same of a loaded row."""
+    return Q(**{f"{path}status__in": OutcomeItem.OPEN, f"{path}deadline__lt": today or timezone.localdate()})
+
+
+class OutcomeItemQuerySet(models.QuerySet):
+    def open(self) -> "OutcomeItemQuerySet":
+        """The items the unit still has: the deadline runs."""
+        return self.filter(status__in=OutcomeItem.OPEN)
+
+    def overdue(self, today=None) -> "OutcomeItemQuerySet":
+        """The items overdue on `today` (see `overdue_q`)."""
+        return self.filter(overdue_q(today))
+
+    def with_overdue(self, today=None) -> "OutcomeItemQuerySet":
+        """Each item with `overdue`, True when it is overdue on `today`: for rows read with values()."""
+        return self.annotate(overdue=models.ExpressionWrapper(overdue_q(today), output_field=models.BooleanField()))
 
 
 class OutcomeItem(models.Model):
@@ -70,6 +93,8 @@ class OutcomeItem(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OutcomeItemQuerySet.as_manager()
+
     FINAL = (Status.IMPLEMENTED, Status.PARTLY, Status.NOT_FEASIBLE)
     # Open on the unit's side: the deadline runs, reminders go out, and it can be overdue.
     OPEN = (Status.ASSIGNED, Status.IN_PROGRESS)
@@ -117,8 +142,7 @@ class OutcomeItem(models.Model):
         return topic.town if topic is not None else None
 
     def is_overdue(self, today=None) -> bool:
-        from django.utils import timezone
-
+        """This item is overdue on `today` (the rule of `overdue_q`, for a loaded row)."""
         return self.status in self.OPEN and self.deadline < (today or timezone.localdate())
 
     @property

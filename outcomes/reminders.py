@@ -197,7 +197,8 @@ def escalate_overdue(today: date) -> int:
         with transaction.atomic():
             # Rows another scan holds are skipped; once it commits they are marked and no longer match.
             locked = (
-                OutcomeItem.objects.filter(status__in=OutcomeItem.OPEN, deadline__lt=today, escalated_on__isnull=True)
+                OutcomeItem.objects.overdue(today)
+                .filter(escalated_on__isnull=True)
                 .order_by("pk")
                 .select_for_update(skip_locked=True, of=("self",))
             )

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
-from django.utils import timezone
 
 from consult_portal.access import require_write, town_scope
 
@@ -18,6 +17,7 @@ from .models import (
     Rating,
     SatisfactionResponse,
     SurveyTally,
+    overdue_q,
 )
 
 OS = OutcomeItem.Status
@@ -97,11 +97,6 @@ def rating_counts(item: OutcomeItem) -> dict[int, int]:
 def rating_rows(item: OutcomeItem) -> list[tuple[int, str, int]]:
     """(rating, label, count) from very satisfied down to very dissatisfied, for a page's table."""
     return [(rating, Rating(rating).label, count) for rating, count in rating_counts(item).items()]
-
-
-def overdue_q(today=None) -> Q:
-    """Items whose deadline has passed while the unit still has them."""
-    return Q(status__in=OutcomeItem.OPEN, deadline__lt=today or timezone.localdate())
 
 
 def with_history(queryset: QuerySet) -> QuerySet:

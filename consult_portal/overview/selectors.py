@@ -6,11 +6,9 @@ from django.utils import timezone
 from consult_portal.models import in_town
 from members.models import Member
 from members.selectors import sunk_members
-from outcomes.models import OutcomeItem
+from outcomes.models import OutcomeItem, overdue_q
 from sessions.models import Meeting, held_q
 from topics.models import ConsultationPlan, Topic
-
-OPEN_OUTCOME_STATUSES = (OutcomeItem.Status.ASSIGNED, OutcomeItem.Status.IN_PROGRESS, OutcomeItem.Status.ANSWERED)
 
 
 def upcoming_public_meetings(limit: int = 5):
@@ -74,8 +72,8 @@ def back_office_counts(*, town=None, year: int | None = None) -> dict:
         meetings_held=Count("pk", filter=held_q(year=year)),
     )
     counts |= outcomes.aggregate(
-        outcomes_open=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES)),
-        outcomes_overdue=Count("pk", filter=Q(status__in=OPEN_OUTCOME_STATUSES, deadline__lt=now.date())),
+        outcomes_open=Count("pk", filter=Q(status__in=OutcomeItem.OPEN)),
+        outcomes_overdue=Count("pk", filter=overdue_q(now.date())),
         outcomes_implemented=Count("pk", filter=Q(status=OutcomeItem.Status.IMPLEMENTED)),
     )
     counts["members_active"] = members.count()

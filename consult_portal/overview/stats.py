@@ -36,8 +36,8 @@ from django.utils.translation import gettext_lazy as _
 from consult_portal.models import Area, in_town
 from members.models import Member
 from members.selectors import sunk_members, year_days
-from outcomes.models import OutcomeItem, SatisfactionResponse
-from outcomes.selectors import Satisfaction, overdue_q, satisfaction
+from outcomes.models import OutcomeItem, SatisfactionResponse, overdue_q
+from outcomes.selectors import Satisfaction, satisfaction
 from sessions.models import Meeting, Participant, RecordItem, Research, held_q
 from topics.models import Topic
 

@@ -1,6 +1,5 @@
 """The .xlsx exports of the outcome items and of satisfaction by unit and by town."""
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -19,7 +18,7 @@ def outcomes_xlsx(request):
     town = town_scope(request.user)
     form = OutcomeFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
-    items = outcome_selectors.staff_items(town=town, filters=filters).values(
+    items = outcome_selectors.staff_items(town=town, filters=filters).with_overdue().values(
         "pk",
         "text",
         "meeting__title",
@@ -34,9 +33,9 @@ def outcomes_xlsx(request):
         "closed_at",
         "published_at",
         "n_supervisors",
+        "overdue",
     )
     statuses = choice_labels(OutcomeItem.Status.choices)
-    today = timezone.localdate()
     yes, county = _("Yes"), _("County")
     rows = (
         [
@@ -51,7 +50,7 @@ def outcomes_xlsx(request):
             local_time(i["created_at"]),
             i["deadline"],
             statuses.get(i["status"], i["status"]),
-            yes if i["status"] in OutcomeItem.OPEN and i["deadline"] < today else "",
+            yes if i["overdue"] else "",
             local_time(i["closed_at"]),
             yes if i["published_at"] else "",
             i["n_supervisors"],
