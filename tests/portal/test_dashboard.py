@@ -11,8 +11,8 @@ from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 
-from consult_portal.overview import stats
 from consult_portal.models import Area, AuditEntry
+from consult_portal.overview import stats
 from members.models import Assignment
 from outcomes.models import SatisfactionResponse, SurveyTally
 from sessions.models import Participant, RecordItem, Research
