@@ -8,6 +8,7 @@ from django.db.models.functions import ExtractYear
 from django.http import Http404
 
 from consult_portal.access import require_write, town_scope
+from members.models import Member
 
 from .models import (
     SATISFIED_RATINGS,
@@ -177,5 +178,17 @@ def unit_item_for_user(request, pk: int) -> OutcomeItem:
         raise PermissionDenied  # a unit login not yet linked to its unit
     try:
         return with_history(OutcomeItem.objects.filter(unit_id=unit_id)).get(pk=pk)
+    except OutcomeItem.DoesNotExist:
+        raise Http404 from None
+
+
+def supervised_item_for_user(request, pk: int) -> OutcomeItem:
+    """An item the user's member record supervises (督办), with its history, or 404; a login not linked to a member
+    record is refused."""
+    member_id = Member.objects.filter(user=request.user).values_list("pk", flat=True).first()
+    if member_id is None:
+        raise PermissionDenied  # a member login not yet linked to a member record
+    try:
+        return with_history(OutcomeItem.objects.filter(supervisors=member_id)).get(pk=pk)
     except OutcomeItem.DoesNotExist:
         raise Http404 from None

@@ -107,9 +107,7 @@ def coverage(request):
 
 @capability_required("members.change")
 def member_edit(request, pk: int | None = None):
-    member = Member.objects.filter(pk=pk).first() if pk else Member()
-    if member is None:
-        raise Http404
+    member = selectors.registry_member_for_user(request, pk, write=True) if pk else Member()
     form = MemberForm(request.POST or None, request.FILES or None, instance=member)
     if request.method == "POST" and form.is_valid():
         member = services.member_save(

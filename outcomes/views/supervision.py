@@ -1,36 +1,22 @@
 """Supervision by members (委员督办): a supervising member reads an item's handling and comments on it."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import capability_required
-from members.models import Member
 
 from .. import selectors, services
 from ..forms.unit import CommentForm
-from ..models import OutcomeItem
 from .unit import with_days
-
-
-def _member_id(request) -> int:
-    member_id = Member.objects.filter(user=request.user).values_list("pk", flat=True).first()
-    if member_id is None:
-        raise PermissionDenied  # a member login not yet linked to a member record
-    return member_id
-
-
-def _supervised(request):
-    """The items the member supervises: any other item is a 404."""
-    return OutcomeItem.objects.filter(supervisors=_member_id(request))
 
 
 @capability_required("workspace.use")
 def supervise(request, pk: int, form: CommentForm | None = None, errors=(), status: int = 200):
-    item = with_days(get_object_or_404(selectors.with_history(_supervised(request)), pk=pk), timezone.localdate())
+    item = with_days(selectors.supervised_item_for_user(request, pk), timezone.localdate())
     return render(
         request,
         "outcomes/member/detail.html",
@@ -46,7 +32,7 @@ def supervise(request, pk: int, form: CommentForm | None = None, errors=(), stat
 @capability_required("workspace.use")
 @require_POST
 def comment(request, pk: int):
-    item = get_object_or_404(_supervised(request), pk=pk)
+    item = selectors.supervised_item_for_user(request, pk)
     form = CommentForm(request.POST, prefix="comment")
     if not form.is_valid():
         return supervise(request, pk, form=form, status=400)
