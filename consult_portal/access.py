@@ -9,7 +9,8 @@ selector (a town's liaison staff see only their town: `town_scope`).
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404
 
 from .models import Role
 
@@ -102,3 +103,15 @@ def require_write(request, capability: str) -> None:
     """For the object helpers' `write=True`: 403 for a reader who may see the object but not change it."""
     if not can(request.user, capability):
         raise PermissionDenied
+
+
+def object_for_user(request, lookup, *, write: bool, capability: str):
+    """What each app's `<thing>_for_user` does: `lookup(town)` finds the object within the user's town scope (None:
+    the whole county), 404 when it is not there; `write` then refuses (403) a user without `capability`."""
+    try:
+        found = lookup(town_scope(request.user))
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    if write:
+        require_write(request, capability)
+    return found

@@ -2,10 +2,9 @@ from datetime import date
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from consult_portal.access import require_write, town_scope
+from consult_portal.access import object_for_user
 from consult_portal.models import Area, in_town
 
 from .models import Assignment, Member
@@ -101,9 +100,6 @@ def coverage(*, town=None) -> dict:
 def registry_member_for_user(request, pk: int, *, write: bool = False) -> Member:
     """A member of the registry as this staff user may see them (liaison staff: those sunk into their town), or
     404; `write` refuses readers."""
-    member = registry(town=town_scope(request.user)).filter(pk=pk).first()
-    if member is None:
-        raise Http404
-    if write:
-        require_write(request, "members.change")
-    return member
+    return object_for_user(
+        request, lambda town: registry(town=town).get(pk=pk), write=write, capability="members.change"
+    )

@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 
-from consult_portal.access import require_write, town_scope
+from consult_portal.access import object_for_user
 from members.models import Member
 
 from .models import (
@@ -158,17 +158,12 @@ def unit_items(*, unit, filters: dict | None = None) -> QuerySet:
 def item_for_user(request, pk: int, *, write: bool = False) -> OutcomeItem:
     """The outcome item as this staff user may see it (liaison staff: their town's), with its history, or 404;
     `write` refuses readers. Every staff view, sheet and document of one item goes through here."""
-    items = with_history(OutcomeItem.objects.all())
-    town = town_scope(request.user)
-    if town is not None:
-        items = items.filter(town=town)
-    try:
-        item = items.get(pk=pk)
-    except OutcomeItem.DoesNotExist:
-        raise Http404 from None
-    if write:
-        require_write(request, "outcomes.change")
-    return item
+
+    def lookup(town):
+        items = with_history(OutcomeItem.objects.all())
+        return (items if town is None else items.filter(town=town)).get(pk=pk)
+
+    return object_for_user(request, lookup, write=write, capability="outcomes.change")
 
 
 def unit_item_for_user(request, pk: int) -> OutcomeItem:

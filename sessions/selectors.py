@@ -1,7 +1,6 @@
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import Http404
 
-from consult_portal.access import require_write, town_scope
+from consult_portal.access import object_for_user
 from consult_portal.models import in_town
 
 from .models import Meeting, MeetingTransition, Participant, Research
@@ -67,10 +66,6 @@ def research_by_member(member) -> QuerySet:
 def meeting_for_user(request, pk: int, *, write: bool = False) -> Meeting:
     """The meeting as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers.
     Every view, document and export of one meeting goes through here."""
-    try:
-        meeting = meeting_for_staff(pk=pk, town=town_scope(request.user))
-    except Meeting.DoesNotExist:
-        raise Http404 from None
-    if write:
-        require_write(request, "meetings.change")
-    return meeting
+    return object_for_user(
+        request, lambda town: meeting_for_staff(pk=pk, town=town), write=write, capability="meetings.change"
+    )

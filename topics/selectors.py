@@ -1,9 +1,8 @@
 from difflib import SequenceMatcher
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
-from consult_portal.access import require_write, town_scope
+from consult_portal.access import object_for_user
 
 from .models import ConsultationPlan, Topic, TopicEvent
 
@@ -84,10 +83,6 @@ def plan_entries(plan: ConsultationPlan, town=None) -> QuerySet:
 
 def topic_for_user(request, pk: int, *, write: bool = False) -> Topic:
     """The topic as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers."""
-    try:
-        topic = topic_for_staff(pk=pk, town=town_scope(request.user))
-    except Topic.DoesNotExist:
-        raise Http404 from None
-    if write:
-        require_write(request, "topics.change")
-    return topic
+    return object_for_user(
+        request, lambda town: topic_for_staff(pk=pk, town=town), write=write, capability="topics.change"
+    )
