@@ -4,24 +4,26 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
     Case,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.access import require_write, town_scope
+from consult_portal.access import object_for_user
 from consult_portal.models import Area, in_town
 
 from .models import Meeting, Platform
@@ -29,12 +31,14 @@ from .models import Meeting, Platform
 ACTIVITY_WINDOW = timedelta(days=365)
 RECENT_MEETINGS = 10
 
+# "五有": four items confirmed on a date, and activities (meetings held); see `with_five_haves`.
 FIVE_HAVES = (
     ("organisation", "organisation_confirmed_on", _("Has an organisation")),
     ("sign", "sign_confirmed_on", _("Has a sign")),
     ("staff", "staff_confirmed_on", _("Has staff")),
     ("rules", "rules_confirmed_on", _("Has rules")),
 )
+FIVE = len(FIVE_HAVES) + 1
 
 
 def _count(queryset: QuerySet):
@@ -53,44 +57,69 @@ def _latest_start(meetings: QuerySet):
     return Subquery(latest[:1])
 
 
-def with_activity(platforms: QuerySet, now: datetime | None = None) -> QuerySet:
-    """Annotate each platform with its held meetings of the last 12 months: their count and the last start."""
-    now = now or timezone.now()
+def _activities(since: datetime, until: datetime) -> QuerySet:
     # Only a meeting that took place counts as an activity of its platform.
-    held = Meeting.objects.held(since=now - ACTIVITY_WINDOW, until=now).filter(platform=OuterRef("pk"))
-    return platforms.annotate(
-        activity_count=_count(held),
-        last_activity_at=_latest_start(held),
+    return Meeting.objects.held(since=since, until=until).filter(platform=OuterRef("pk"))
+
+
+def with_five_haves(platforms: QuerySet, *, on: date, since: datetime, until: datetime) -> QuerySet:
+    """The one definition of "五有" met, for the registry, its export and the station assessment: annotate each
+    platform with `five_{key}` for each of the four items (True when confirmed on or before the day `on`),
+    `activity_count` (meetings held there from `since` until `until`) and `five_met`, how many of the five it meets
+    (activities: at least one meeting held). It meets the standard when `five_met` is FIVE (`meets_five_haves`)."""
+    confirmed = {f"five_{key}": Q(**{f"{field}__lte": on}) for key, field, _label in FIVE_HAVES}
+    platforms = platforms.annotate(
+        **{name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in confirmed.items()},
+        activity_count=_count(_activities(since, until)),
     )
+    met = [Case(When(q, then=1), default=0) for q in confirmed.values()]
+    return platforms.annotate(
+        five_met=sum(met, Case(When(activity_count__gt=0, then=1), default=0))
+    )
+
+
+def meets_five_haves() -> Q:
+    """Platforms from `with_five_haves` meeting all five."""
+    return Q(five_met=FIVE)
+
+
+def with_activity(platforms: QuerySet, now: datetime | None = None) -> QuerySet:
+    """Annotate each platform with the "五有" check as of today (`with_five_haves`: activities are the meetings held
+    in the last 12 months) and the last of those meetings' start."""
+    now = now or timezone.now()
+    since = now - ACTIVITY_WINDOW
+    checked = with_five_haves(platforms, on=timezone.localdate(now), since=since, until=now)
+    return checked.annotate(last_activity_at=_latest_start(_activities(since, now)))
 
 
 @dataclass(frozen=True)
 class FiveHaves:
-    """The "五有" standard: four confirmed items plus activities in the last 12 months."""
+    """The "五有" standard as of today: four confirmed items plus activities in the last 12 months."""
 
-    items: tuple[tuple[str, str, date | None], ...]  # (key, label, confirmed on)
+    items: tuple[tuple[str, str, date | None], ...]  # (key, label, confirmed on; None while not confirmed)
     activity_count: int
     last_activity_at: datetime | None
+    met_count: int
 
     @property
     def has_activities(self) -> bool:
         return self.activity_count > 0
 
     @property
-    def met_count(self) -> int:
-        return sum(1 for _key, _label, confirmed in self.items if confirmed) + int(self.has_activities)
-
-    @property
     def meets_all(self) -> bool:
-        return self.met_count == len(self.items) + 1
+        return self.met_count == FIVE
 
 
 def five_haves(platform: Platform) -> FiveHaves:
-    """The check for a platform from `with_activity`."""
+    """The check of a platform read through `with_activity`, as its annotations say."""
     return FiveHaves(
-        items=tuple((key, label, getattr(platform, field)) for key, field, label in FIVE_HAVES),
+        items=tuple(
+            (key, label, getattr(platform, field) if getattr(platform, f"five_{key}") else None)
+            for key, field, label in FIVE_HAVES
+        ),
         activity_count=platform.activity_count,
         last_activity_at=platform.last_activity_at,
+        met_count=platform.five_met,
     )
 
 
@@ -154,10 +183,6 @@ def coverage(*, year: int, town=None) -> QuerySet:
 
 def platform_for_user(request, pk: int, *, write: bool = False) -> Platform:
     """The platform as this staff user may see it (liaison staff: their town's), or 404; `write` refuses readers."""
-    try:
-        platform = platform_for_staff(pk=pk, town=town_scope(request.user))
-    except Platform.DoesNotExist:
-        raise Http404 from None
-    if write:
-        require_write(request, "meetings.change")
-    return platform
+    return object_for_user(
+        request, lambda town: platform_for_staff(pk=pk, town=town), write=write, capability="meetings.change"
+    )

@@ -5,8 +5,9 @@ Each station (one per town) earns, for each criterion, the criterion's points in
 - consultations held at the town's and its villages' platforms against the yearly target (capped at the target);
 - outcome items of the town handed over in the year that are implemented (a partly implemented item counts half);
 - the satisfaction rate of those items once published (online responses and staff tallies);
-- the share of the town's platforms meeting "五有" at the end of the year: the four items confirmed by then and
-  a consultation held there during the year;
+- the share of the town's platforms meeting "五有" (sessions.selectors_platforms.with_five_haves) at the end of the
+  year, or today for the year under way: the four items confirmed by then and a consultation held there during
+  the year;
 - the share of the members sunk into the town during the year who attended a meeting or took part in research there.
 
 Every count is a correlated subquery on the towns, so one query returns all of them, plus two for the satisfaction
@@ -20,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.models import Area, in_town
@@ -28,7 +30,7 @@ from members.selectors import sunk_into, year_days
 from outcomes.models import OutcomeItem
 from outcomes.selectors import Satisfaction, satisfaction
 from sessions.models import Meeting, Participant, Platform, Research, StationAssessmentWeights
-from sessions.selectors_platforms import FIVE_HAVES, year_bounds
+from sessions.selectors_platforms import meets_five_haves, with_five_haves, year_bounds
 
 # (key, label): the key names both the weight field and the criterion.
 CRITERIA = (
@@ -69,10 +71,9 @@ def _towns(year: int) -> QuerySet:
     held = Meeting.objects.held(since=start, until=end)
     items = OutcomeItem.objects.filter(town=town, created_at__gte=start, created_at__lt=end)
     platforms = Platform.objects.filter(in_town(town))
-    five_haves = platforms.filter(
-        Exists(held.filter(platform=OuterRef("pk"))),
-        **{f"{field}__lte": last_day for _key, field, _label in FIVE_HAVES},
-    )
+    # A confirmation dated later than today has not happened yet, in the year under way as on the registry's page.
+    on = min(last_day, timezone.localdate())
+    five_haves = with_five_haves(platforms, on=on, since=start, until=end).filter(meets_five_haves())
     assigned = Assignment.objects.filter(sunk_into(outer_town, *year_days(year)), member=OuterRef("pk"))
     sunk = Member.objects.filter(Exists(assigned), is_active=True)
     attended = Participant.objects.filter(

@@ -80,7 +80,7 @@ def meetings_xlsx(request):
     )
 
 
-FIVE_FIELDS = ("organisation_confirmed_on", "sign_confirmed_on", "staff_confirmed_on", "rules_confirmed_on")
+FIVE_FIELDS = tuple(field for _key, field, _label in platform_selectors.FIVE_HAVES)
 
 
 @capability_required("exports.download")
@@ -103,6 +103,7 @@ def platforms_xlsx(request):
         *FIVE_FIELDS,
         "activity_count",
         "last_activity_at",
+        "five_met",
     )
     levels, kinds = choice_labels(Platform.Level.choices), choice_labels(Platform.Kind.choices)
     rows = (
@@ -118,7 +119,7 @@ def platforms_xlsx(request):
             *(p[field] for field in FIVE_FIELDS),
             p["activity_count"],
             local_time(p["last_activity_at"]),
-            sum(1 for field in FIVE_FIELDS if p[field]) + int(p["activity_count"] > 0),
+            p["five_met"],
         ]
         for p in platforms.iterator(chunk_size=CHUNK)
     )

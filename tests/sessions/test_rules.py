@@ -1,7 +1,8 @@
-"""The meeting rules named once: a consultation "held" is counted alike by every page, export and count."""
+"""The meeting rules named once: a consultation "held", and a platform meeting "五有", are counted alike by every
+page, export and count."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import lxml.html
 import pytest
@@ -107,3 +108,46 @@ def test_the_county_counts_agree_too(client, office, meetings):
         _xlsx(client.get(reverse("sessions:coverage-xlsx"), {"year": YEAR}))[-1][5],
         Meeting.objects.held(year=YEAR).count(),
     ) == (4, 4, 4, 4, 4)
+
+
+# -- "五有" met ----------------------------------------------------------------------------------------------------
+
+CONFIRMED = {f"{item}_confirmed_on": date(YEAR, 3, 1) for item in ("organisation", "sign", "staff", "rules")}
+
+
+@pytest.fixture
+def platforms(now, town_a, town_b):
+    """Town A: one platform meets all five; three meet four (no sign; no activity since a meeting held last year and a
+    cancelled one; rules confirmed only next month). Town B's one platform meets all five."""
+    full = PlatformFactory(name="甲镇五有俱全", area=town_a, **CONFIRMED)
+    no_sign = PlatformFactory(name="甲镇缺牌子", area=town_a, **{**CONFIRMED, "sign_confirmed_on": None})
+    idle = PlatformFactory(name="甲镇无活动", area=town_a, **CONFIRMED)
+    later = PlatformFactory(name="甲镇下月立制度", area=town_a, **{**CONFIRMED, "rules_confirmed_on": date(YEAR, 7, 1)})
+    b = PlatformFactory(name="乙镇五有俱全", area=town_b, **CONFIRMED)
+    for platform, month in ((full, 3), (no_sign, 4), (later, 5), (b, 2)):
+        _meeting(platform, _at(month), "recorded")
+    _meeting(idle, _at(5), "cancelled", status_reason="下雨")
+    _meeting(idle, _at(6, 10, YEAR - 1), "held")
+    return {"later": later}
+
+
+def test_every_page_counts_the_same_five_haves(client, office, platforms, town_a):
+    client.force_login(office)
+    listed = {p.name: five.met_count for p, five in client.get(reverse("sessions:platforms")).context["rows"]}
+    exported = {r[0]: r[14] for r in _xlsx(client.get(reverse("sessions:platforms-xlsx")))[1:]}
+    expected = {"甲镇五有俱全": 5, "甲镇缺牌子": 4, "甲镇无活动": 4, "甲镇下月立制度": 4, "乙镇五有俱全": 5}
+    assert listed == exported == expected
+    scores = {s.town.code: s for s in client.get("/staff/assessment/", {"year": YEAR}).context["scores"]}
+    assert (scores["T-A"].five_haves, scores["T-A"].platform_count) == (1, 4)
+    assert (scores["T-B"].five_haves, scores["T-B"].platform_count) == (1, 1)
+
+
+def test_a_confirmation_dated_later_is_not_met_yet(client, office, platforms):
+    client.force_login(office)
+    html = client.get(reverse("sessions:platform-detail", args=[platforms["later"].pk])).content.decode()
+    assert 'data-five="rules" data-met="false"' in html
+    assert 'data-meets-all="false"' in html and 'data-five-met="4"' in html
+    with time_machine.travel(timezone.make_aware(datetime(YEAR, 7, 1, 10, 0)), tick=False):
+        client.force_login(office)  # the session of two weeks ago has expired
+        html = client.get(reverse("sessions:platform-detail", args=[platforms["later"].pk])).content.decode()
+        assert 'data-meets-all="true"' in html and 'data-five-met="5"' in html
