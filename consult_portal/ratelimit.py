@@ -1,8 +1,13 @@
 """A per-address counter in the cache (Redis in production, so all gunicorn workers share it)."""
 
 import logging
+from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
+from django.shortcuts import render
+
+from .audit import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +59,23 @@ def release(scope: str, address: str) -> None:
         pass
     except Exception as exc:  # noqa: BLE001 - any cache backend's connection error
         logger.warning("Rate limit %s not released, the cache is unavailable: %s", scope, exc)
+
+
+def per_address(scope: str, limit_setting: str, message, *, period_seconds: int = 3600, counts=None):
+    """A view decorator: every request takes one of the address's slots (`reserve`); once the limit, read from the
+    setting `limit_setting` at each request, is used up the view does not run and the visitor gets the rate-limit
+    page with `message` (a lazy translation) and status 429. `counts(request)`, when given, says whether a request
+    takes a slot at all (an empty form does not)."""
+
+    def decorator(view):
+        @wraps(view)
+        def limited_view(request, *args, **kwargs):
+            if counts is None or counts(request):
+                address = client_ip(request) or "unknown"
+                if not reserve(scope, address, getattr(settings, limit_setting), period_seconds):
+                    return render(request, "rate_limited.html", {"message": message}, status=429)
+            return view(request, *args, **kwargs)
+
+        return limited_view
+
+    return decorator

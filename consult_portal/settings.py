@@ -234,6 +234,9 @@ MEMBER_MAX_PLACES = env.int("MEMBER_MAX_PLACES", default=3)
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 # Public topic submissions accepted per address and hour (raise it for a load test, never switch it off).
 TOPIC_SUBMISSIONS_PER_HOUR = env.int("TOPIC_SUBMISSIONS_PER_HOUR", default=5)
+# Look-ups of tracking codes per address and hour: the form with a code, a topic's tracking page, its QR code and
+# the receipt each count one (following the form to a topic's page counts two).
+TRACKING_LOOKUPS_PER_HOUR = env.int("TRACKING_LOOKUPS_PER_HOUR", default=60)
 
 # HTTPS and cookies: on by default in production, each switchable by the environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -52,3 +52,36 @@ def test_the_qr_code_is_an_svg(client, topic_a):
     response = client.get(f"/topics/track/{topic_a.tracking_code}/qr.svg")
     assert response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<?xml") or b"<svg" in response.content[:200]
+
+
+def _refused_lookup(response):
+    from django.utils import translation
+
+    from topics.views.public import LOOKUP_REFUSED
+
+    with translation.override("zh-hans"):
+        message = str(LOOKUP_REFUSED)
+    html = response.content.decode()
+    return response.status_code == 429 and '<html lang="zh-CN">' in html and message in html
+
+
+def test_it_refuses_the_lookup_after_the_limit_of_the_address_and_not_others(client, topic_a, settings):
+    settings.TRACKING_LOOKUPS_PER_HOUR = 3
+    code = topic_a.tracking_code
+    for _ in range(3):
+        assert client.get(f"/topics/track/{code}/", REMOTE_ADDR="10.8.8.8").status_code == 200
+    # The next look-up from that address is refused, by every way of looking a code up.
+    assert _refused_lookup(client.get(f"/topics/track/{code}/", REMOTE_ADDR="10.8.8.8"))
+    assert _refused_lookup(client.get("/topics/track/", {"code": "ZZZZ9999"}, REMOTE_ADDR="10.8.8.8"))
+    assert _refused_lookup(client.get(f"/topics/track/{code}/qr.svg", REMOTE_ADDR="10.8.8.8"))
+    assert _refused_lookup(client.get(f"/topics/receipt/{code}/", REMOTE_ADDR="10.8.8.8"))
+    # The empty form still opens, and another address still looks codes up.
+    assert client.get("/topics/track/", REMOTE_ADDR="10.8.8.8").status_code == 200
+    assert client.get(f"/topics/track/{code}/", REMOTE_ADDR="10.8.8.9").status_code == 200
+
+
+def test_unknown_codes_use_up_the_lookups_too(client, topic_a, settings):
+    settings.TRACKING_LOOKUPS_PER_HOUR = 2
+    for guess in ("ZZZZ0001", "ZZZZ0002"):
+        assert client.get(f"/topics/track/{guess}/", REMOTE_ADDR="10.8.8.7").status_code == 404
+    assert _refused_lookup(client.get(f"/topics/track/{topic_a.tracking_code}/", REMOTE_ADDR="10.8.8.7"))

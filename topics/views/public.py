@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from consult_portal import qr, ratelimit
@@ -17,6 +18,18 @@ from ..forms import SuggestTopicForm, TrackForm
 from ..models import ConsultationPlan, Topic
 
 RATE_SCOPE = "topic-submit"
+LOOKUP_SCOPE = "topic-lookup"
+LOOKUP_REFUSED = gettext_lazy(
+    "Too many tracking codes have been looked up from this network in the last hour. "
+    "Please try again later, or call the office."
+)
+
+
+def _lookup_limited(view=None, *, counts=None):
+    """Every look-up of a tracking code (the form with a code, a topic's page, its QR code, the receipt) takes one
+    of the address's TRACKING_LOOKUPS_PER_HOUR, so that codes cannot be tried by the thousand."""
+    decorator = ratelimit.per_address(LOOKUP_SCOPE, "TRACKING_LOOKUPS_PER_HOUR", LOOKUP_REFUSED, counts=counts)
+    return decorator(view) if view is not None else decorator
 
 
 @never_cache
@@ -65,6 +78,7 @@ def suggest(request):
     return render(request, "topics/public/suggest.html", {"form": form}, status=status)
 
 
+@_lookup_limited
 def receipt(request, code: str):
     try:
         topic = selectors.topic_by_code(code)
@@ -76,6 +90,7 @@ def receipt(request, code: str):
     )
 
 
+@_lookup_limited(counts=lambda request: bool(request.GET.get("code")))
 def track(request):
     form = TrackForm(request.GET or None)
     if form.is_valid():
@@ -86,6 +101,7 @@ def track(request):
     return render(request, "topics/public/track.html", {"form": form})
 
 
+@_lookup_limited
 def track_detail(request, code: str):
     try:
         topic = selectors.topic_by_code(code.upper())
@@ -105,6 +121,7 @@ def track_detail(request, code: str):
     )
 
 
+@_lookup_limited
 def track_qr(request, code: str):
     if not Topic.objects.filter(tracking_code=code).exists():
         raise Http404
