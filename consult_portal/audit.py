@@ -1,6 +1,7 @@
 """The audit log: every staff write calls `record` inside its transaction."""
 
 import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,9 +16,29 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEntry
 from .privacy import mask_phone, resident_phone_fields
 
+# Never in the log, whoever reads it: passwords and their hashes, tokens, secrets and keys (session keys, API keys,
+# the keys that make a submission or a message unique). A field is left out by its name, and any value that looks
+# like a stored password hash whatever its field is called.
+SECRET_NAME = re.compile(r"password|passwd|token|secret|(?:^|_)keys?(?:$|_)", re.IGNORECASE)
+PASSWORD_HASH = re.compile(r"^(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|crypt)\$")
+
+
+def is_secret(name: str, value=None) -> bool:
+    return bool(SECRET_NAME.search(str(name))) or (isinstance(value, str) and bool(PASSWORD_HASH.match(value)))
+
+
+def scrub(data):
+    """`data` without its secrets (see SECRET_NAME), at any depth: the one denylist of the log."""
+    if isinstance(data, dict):
+        return {key: scrub(value) for key, value in data.items() if not is_secret(key, value)}
+    if isinstance(data, list | tuple):
+        return [scrub(value) for value in data]
+    return data
+
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
-    """The object's field values as JSON-safe data, for the before/after columns; residents' phones masked."""
+    """The object's field values as JSON-safe data, for the before/after columns; residents' phones masked and
+    secrets left out (`scrub`)."""
     data = model_to_dict(obj, fields=fields)
     for name in resident_phone_fields(obj):
         if name in data:
@@ -29,7 +50,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
             data[key] = [v.pk if isinstance(v, models.Model) else v for v in value]
         elif isinstance(value, FieldFile):
             data[key] = value.name or ""
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return scrub(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))
 
 
 def save_form(form, *, action: str, request) -> models.Model:
@@ -68,8 +89,8 @@ def record(
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        before=before,
-        after=after,
+        before=scrub(before),
+        after=scrub(after),
         ip=client_ip(request),
     )
 
