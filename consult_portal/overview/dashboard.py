@@ -4,13 +4,12 @@ The figures and their definitions are in `stats`; this module labels them, links
 and serves them as a page, an .xlsx, a Word summary, and (the public subset) a page and a CSV.
 """
 
-import csv
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from consult_portal import audit, documents
 from consult_portal.access import capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
-from consult_portal.spreadsheets import xlsx_download
+from consult_portal.spreadsheets import csv_download, xlsx_download
 from outcomes.models import OutcomeItem
 from topics.models import Topic
 
@@ -430,12 +429,11 @@ def public_csv(request, year: int):
     """Open data: the county's and each town's figures, UTF-8 with a BOM so that Excel reads the Chinese."""
     year = _public_year(year)
     dash = stats.compute(year=year, members=False)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="consultation-stats-{year}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
     keys = [key for key, _label in stats.PUBLIC_COLUMNS]
-    writer.writerow([_("Year"), *(str(label) for _key, label in stats.PUBLIC_COLUMNS)])
-    for row in [stats.public_row(dash.total, _("Whole county")), *_public_rows(dash)]:
-        writer.writerow([year, *(row[key] for key in keys)])
+    rows = [stats.public_row(dash.total, _("Whole county")), *_public_rows(dash)]
+    response, _count = csv_download(
+        filename=f"consultation-stats-{year}.csv",
+        header=[_("Year"), *(str(label) for _key, label in stats.PUBLIC_COLUMNS)],
+        rows=([year, *(row[key] for key in keys)] for row in rows),
+    )
     return response
