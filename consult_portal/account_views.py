@@ -7,6 +7,7 @@ from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.shortcuts import redirect, render
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit
+from . import audit, links
 from .access import capability_required
 from .models import User
 
@@ -57,6 +58,15 @@ def login_unlock(*, kind: str, value: str, by: User, request=None) -> int:
         actor=by, action="login_unlock", obj=user, after={KINDS[kind]: value, "attempts": removed}, request=request
     )
     return removed
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, whose mail links to the configured PORTAL_BASE_URL instead of the request's Host."""
+
+    @property
+    def extra_email_context(self):
+        protocol, domain = links.scheme_and_host()
+        return {"protocol": protocol, "domain": domain, "site_name": domain}
 
 
 def lockout_page(request, original_response=None, credentials=None):

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import sms
+from . import links, sms
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def _claim(notification_id: int) -> bool:
 
 def absolute(link: str) -> str:
     """Links in mail and SMS leave the portal: make them absolute with the public base URL."""
-    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{link}" if link.startswith("/") else link
+    return links.absolute(link)
 
 
 def _send(notification: Notification) -> None:

@@ -13,6 +13,8 @@ from . import account_views, audit_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Before Django's own routes: the reset mail links to PORTAL_BASE_URL, not to the request's Host.
+    path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/home/", views.account_home, name="account-home"),
     path("inbox/", views.inbox, name="inbox"),

@@ -6,13 +6,13 @@ The public page says how to reach the member through the office, never the membe
 import re
 
 import segno
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
+from consult_portal import links
 from consult_portal.access import capability_required, town_scope
 
 from ..models import Assignment, Member
@@ -47,7 +47,7 @@ def _current_assignments(member: Member):
 
 def _public_url(member: Member) -> str:
     # The configured address, not the request's host: printed codes must stay right whatever address staff used.
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("members:code", args=[member.duty_code])
+    return links.absolute(reverse("members:code", args=[member.duty_code]))
 
 
 def _qr(member: Member):

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consult_portal import qr, ratelimit
+from consult_portal import links, qr, ratelimit
 from consult_portal.audit import client_ip
 from consult_portal.models import Area
 from sessions.selectors_public import ALWAYS_PUBLIC
@@ -44,7 +44,7 @@ def _published_or_404(pk: int, queryset: QuerySet | None = None) -> OutcomeItem:
 
 
 def _survey_url(request, item: OutcomeItem) -> str:
-    return request.build_absolute_uri(reverse("outcomes:survey", args=[item.pk]))
+    return links.absolute(reverse("outcomes:survey", args=[item.pk]))
 
 
 def _satisfaction(item: OutcomeItem) -> selectors.Satisfaction:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from consult_portal import qr
+from consult_portal import links, qr
 
 from .. import ical
 from .. import selectors_public as selectors
@@ -30,7 +30,7 @@ def _public_or_404(read, pk: int, **options) -> Meeting:
 
 
 def _notice_url(request, meeting: Meeting) -> str:
-    return request.build_absolute_uri(reverse("sessions:meeting", args=[meeting.pk]))
+    return links.absolute(reverse("sessions:meeting", args=[meeting.pk]))
 
 
 def meeting_list(request):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from consult_portal import links
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
@@ -70,7 +71,7 @@ def meeting_new(request):
 
 
 def _checkin_url(request, meeting: Meeting) -> str:
-    return request.build_absolute_uri(reverse("sessions:checkin", args=[meeting.checkin_token]))
+    return links.absolute(reverse("sessions:checkin", args=[meeting.checkin_token]))
 
 
 @capability_required("meetings.view")

@@ -213,10 +213,11 @@ def test_it_shows_the_satisfaction_rate_and_the_counts_per_rating(client, handle
     assert counts == {"非常满意": "3", "满意": "3", "基本满意": "3", "不满意": "4", "非常不满意": "1"}
 
 
-def test_it_offers_the_survey_with_a_button_and_a_qr_code(client, handled):
+def test_it_offers_the_survey_with_a_button_and_a_qr_code(client, handled, settings):
+    settings.PORTAL_BASE_URL = "https://consult.example.gov.cn"  # the code carries the configured address
     html = client.get(f"/outcomes/{handled.pk}/").content.decode()
     assert f'href="/outcomes/{handled.pk}/survey/"' in html and "我来评价" in html
-    assert "<svg" in html and f"http://testserver/outcomes/{handled.pk}/survey/" in html
+    assert "<svg" in html and f"https://consult.example.gov.cn/outcomes/{handled.pk}/survey/" in html
     assert f'href="/outcomes/{handled.pk}/poster/"' in html
 
 
@@ -263,7 +264,8 @@ def test_it_never_shows_phone_numbers_staff_names_or_the_internal_history(client
 # -- printable notice and QR --------------------------------------------------------------------------
 
 
-def test_it_prints_a_notice_with_the_result_and_a_large_qr_code(client, handled):
+def test_it_prints_a_notice_with_the_result_and_a_large_qr_code(client, handled, settings):
+    settings.PORTAL_BASE_URL = "https://consult.example.gov.cn"  # printed: the configured address, not the Host
     response = client.get(f"/outcomes/{handled.pk}/poster/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -273,7 +275,7 @@ def test_it_prints_a_notice_with_the_result_and_a_large_qr_code(client, handled)
     assert "更换村口至学校路段的路灯" in html and "已安装 6 盏太阳能路灯。" in html
     assert "线路改造需列入明年预算" in html
     assert '<section class="notice-qr">' in html and "<svg" in html
-    assert f'<p class="notice-url">http://testserver/outcomes/{handled.pk}/survey/</p>' in html
+    assert f'<p class="notice-url">https://consult.example.gov.cn/outcomes/{handled.pk}/survey/</p>' in html
 
 
 def test_it_prints_a_long_text_in_full_under_a_short_title(client, town_a):

@@ -34,7 +34,8 @@ def meeting(town_a):
     return meeting
 
 
-def test_it_exports_one_meeting_as_a_calendar_event(client, meeting):
+def test_it_exports_one_meeting_as_a_calendar_event(client, meeting, settings):
+    settings.PORTAL_BASE_URL = "https://consult.example.gov.cn"  # the link is the configured address, not the Host
     response, calendar = download(client, f"/meetings/{meeting.pk}.ics")
     assert response["Content-Disposition"] == f'attachment; filename="meeting-{meeting.pk}.ics"'
     assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
@@ -47,7 +48,7 @@ def test_it_exports_one_meeting_as_a_calendar_event(client, meeting):
     assert str(event["SUMMARY"]) == "村口路灯协商会"
     assert "镇政府三楼会议室" in str(event["LOCATION"])
     assert "村口路灯坏了" in str(event["DESCRIPTION"]) and "可提前报名发言" in str(event["DESCRIPTION"])
-    assert str(event["URL"]) == f"http://testserver/meetings/{meeting.pk}/"
+    assert str(event["URL"]) == f"https://consult.example.gov.cn/meetings/{meeting.pk}/"
     assert str(event["STATUS"]) == "CONFIRMED"
     assert event["DTSTAMP"]
     assert calendar.get_missing_tzids() == set()

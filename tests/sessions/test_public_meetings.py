@@ -185,14 +185,15 @@ def test_it_escapes_the_title(client, db):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;路灯" in html
 
 
-def test_the_print_page_holds_the_title_and_a_qr_code_of_the_notice(client, db):
+def test_the_print_page_holds_the_title_and_a_qr_code_of_the_notice(client, db, settings):
+    settings.PORTAL_BASE_URL = "https://consult.example.gov.cn"  # printed: the configured address, not the Host
     meeting = announced(title="张贴用的协商会通知", how_to_take_part="到村委会报名")
     response = client.get(f"/meetings/{meeting.pk}/print/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "张贴用的协商会通知" in html and "到村委会报名" in html
     assert "<svg" in html
-    assert f"<title>http://testserver/meetings/{meeting.pk}/</title>" in html
+    assert f"<title>https://consult.example.gov.cn/meetings/{meeting.pk}/</title>" in html
     assert "css/print-notice.css" in html
     assert 'class="public-header' not in html and "<nav" not in html
     assert "<script>" not in html and "style=" not in html

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from consult_portal import qr, ratelimit
+from consult_portal import links, qr, ratelimit
 from consult_portal.audit import client_ip
 
 from .. import selectors, services
@@ -84,7 +84,7 @@ def receipt(request, code: str):
         topic = selectors.topic_by_code(code)
     except Topic.DoesNotExist:
         raise Http404 from None
-    track_url = request.build_absolute_uri(reverse("topics:track-detail", args=[topic.tracking_code]))
+    track_url = links.absolute(reverse("topics:track-detail", args=[topic.tracking_code]))
     return render(
         request, "topics/public/receipt.html", {"topic": topic, "track_url": track_url, "qr": qr.svg_inline(track_url)}
     )
@@ -125,7 +125,7 @@ def track_detail(request, code: str):
 def track_qr(request, code: str):
     if not Topic.objects.filter(tracking_code=code).exists():
         raise Http404
-    return qr.svg_response(request.build_absolute_uri(reverse("topics:track-detail", args=[code])))
+    return qr.svg_response(links.absolute(reverse("topics:track-detail", args=[code])))
 
 
 def plan(request, year: int):
