@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .admin_site import AuditedModelAdmin, masked_phone
+from .admin_site import AuditedModelAdmin, masked_address
 from .models import Area, AuditEntry, Committee, Notification, ResponsibleUnit, Sector, User
 
 
@@ -60,20 +62,33 @@ class ResponsibleUnitAdmin(AuditedModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "kind", "subject", "status", "attempts", "sent_at")
+class NotificationAdmin(AuditedModelAdmin):
+    """The outbox, read-only: an SMS goes to a resident's phone, shown masked in the list and the message like every
+    resident's number outside its audited reveal. Removing a message is audited."""
+
+    list_display = ("created_at", "channel", "kind", "subject", masked_address, "status", "attempts", "sent_at")
     list_filter = ("status", "channel", "kind")
     search_fields = ("subject", "dedup_key")
-    # An SMS goes to a resident's phone: shown masked, like every resident's number outside its audited reveal.
     exclude = ("address",)
-    readonly_fields = [*(f.name for f in Notification._meta.fields if f.name != "address"), masked_phone("address")]
+    readonly_fields = [*(f.name for f in Notification._meta.fields if f.name != "address"), masked_address]
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedModelAdmin, BaseGroupAdmin):
+    """The role groups are kept in code (`roles.ensure_roles`); a change made here anyway is audited."""
+
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditedModelAdmin):
     list_display = ("at", "actor", "action", "object_repr", "ip")
     list_filter = ("action",)
     search_fields = ("object_repr", "action")

@@ -16,10 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEntry
 from .privacy import mask_phone, resident_phone_fields
 
-# Never in the log, whoever reads it: passwords and their hashes, tokens, secrets and keys (session keys, API keys,
-# the keys that make a submission or a message unique). A field is left out by its name, and any value that looks
-# like a stored password hash whatever its field is called.
-SECRET_NAME = re.compile(r"password|passwd|token|secret|(?:^|_)keys?(?:$|_)", re.IGNORECASE)
+# Never in the log, whoever reads it: passwords and their hashes, tokens, secrets, session, API and private keys and
+# key hashes (a deduplication key names a message, and stays). A field is left out by its name, and any value that
+# looks like a stored password hash whatever its field is called. The admin refuses lookups through them too.
+SECRET_NAME = re.compile(
+    r"password|passwd|token|secret|(?:session|api|private|access|signing)_?keys?|key_?hash|^keys?$", re.IGNORECASE
+)
 PASSWORD_HASH = re.compile(r"^(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|crypt)\$")
 
 
@@ -136,6 +138,7 @@ ACTION_LABELS: dict[str, str] = {
     "admin_add": _("Added in the admin"),
     "admin_change": _("Changed in the admin"),
     "admin_delete": _("Deleted in the admin"),
+    "admin_lookup_refused": _("Was refused an admin filter on personal data"),
     # topics and the annual plan
     "topic_submit": _("Entered a topic"),
     "topic_accept": _("Accepted a topic"),

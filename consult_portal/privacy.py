@@ -15,8 +15,31 @@ RESIDENT_PHONE_FIELDS = {
 }
 
 
+# Every field that holds a resident's personal data, by model label: no admin lookup, search or filter reaches them
+# (a count answered to `?submitter_phone__startswith=1391` spells a masked number out digit by digit).
+PERSONAL_FIELDS = {
+    "topics.topic": ("submitter_name", "submitter_phone"),
+    "consultations.participant": ("phone",),
+    "outcomes.satisfactionresponse": ("phone",),
+    "portal.notification": ("address",),
+}
+
+
 def resident_phone_fields(model) -> tuple[str, ...]:
     return RESIDENT_PHONE_FIELDS.get(model._meta.label_lower, ())
+
+
+def personal_fields(model) -> tuple[str, ...]:
+    return PERSONAL_FIELDS.get(model._meta.label_lower, ())
+
+
+def mask_address(address: str | None) -> str:
+    """A message's address masked: a phone as `mask_phone`, an email as z***@example.org."""
+    address = (address or "").strip()
+    if "@" in address:
+        local, _at, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    return mask_phone(address)
 
 
 def mask_phone(phone: str | None) -> str:
