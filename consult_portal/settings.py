@@ -105,12 +105,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "consult_portal.passwords.CharacterMixValidator", "OPTIONS": {"min_kinds": 3}},
 ]
 # django-axes refuses a login once LOGIN_FAILURE_LIMIT failures came, within LOGIN_LOCKOUT_MINUTES, for the same
-# account (from any address) or from the same address (for any account); office staff unlock at
-# /staff/accounts/locked/. Its backend goes first and only checks the lock-out; ModelBackend logs in.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# account from the same address: one attacker locks only himself out, never the account's owner elsewhere nor the
+# other accounts behind his address. Across addresses consult_portal.logins slows down (refuses at once) an account
+# with LOGIN_ACCOUNT_FAILURE_LIMIT failures, or an address with LOGIN_ADDRESS_FAILURE_LIMIT, within the same minutes,
+# except from addresses the account logged in from in the last LOGIN_KNOWN_ADDRESS_DAYS. Office staff unlock at
+# /staff/accounts/locked/. The two check backends go first and log nobody in; ModelBackend logs in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "consult_portal.logins.AccountGuardBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
 AXES_CLIENT_IP_CALLABLE = "consult_portal.audit.client_ip"
 AXES_LOCKOUT_CALLABLE = "consult_portal.account_views.lockout_page"
 # Tries during a lock-out do not push its end further out: the page promises a time and keeps to it.

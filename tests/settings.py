@@ -25,7 +25,11 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 # The test client's login() calls authenticate() without a request, which django-axes refuses; this stand-in
 # gives it an empty one, so lock-out stays on for every test (tests/portal/test_lockout.py logs in by the form).
-AUTHENTICATION_BACKENDS = ["tests.settings.AxesBackendForTestClient", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "tests.settings.AxesBackendForTestClient",
+    "consult_portal.logins.AccountGuardBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 
 class AxesBackendForTestClient:
