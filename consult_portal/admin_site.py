@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
@@ -6,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import audit
 from .models import Role
 from .privacy import mask_address, mask_phone, personal_fields
+from .text import clean_data
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -17,6 +20,18 @@ class PortalAdminSite(admin.AdminSite):
         """Office staff only: other roles work through the portal's own pages."""
         user = request.user
         return user.is_active and user.is_staff and user.has_role(Role.OFFICE)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page, its inlines included, gets what the portal's forms get (`forms.CleanTextMixin`):
+        the control characters no export or document can hold are taken out of what was posted (#13)."""
+
+        @wraps(view)
+        def cleaned(request, *args, **kwargs):
+            if request.method == "POST":
+                request.POST = clean_data(request.POST)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(cleaned, cacheable)
 
 
 def personal_path(model, lookup: str) -> str | None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from . import audit
 from .access import capability_required
+from .forms import CleanTextMixin
 from .models import AuditEntry
 from .roles import APPS
 from .spreadsheets import xlsx_download
@@ -35,7 +36,7 @@ def _actions() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in audit.ACTION_LABELS.items()), key=lambda choice: choice[1])
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(CleanTextMixin, forms.Form):
     actor = forms.CharField(label=gettext_lazy("Account"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)

@@ -10,6 +10,9 @@
 Word and LibreOffice have no font fallback lists: each run names one East Asian font (w:eastAsia, which the
 theme fonts would otherwise override), and the font table describes it (GB2312 charset, PANOSE family,
 English alternate name) so that a computer without it substitutes a font of the same kind.
+
+Every helper below leaves out of its text the characters that no document can hold (`consult_portal.text`): lxml
+refuses them, and one stored title holding one would otherwise make every document it appears in fail (#13).
 """
 
 import datetime
@@ -34,6 +37,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
+
+from .text import clean_text
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -237,9 +242,9 @@ def new_document(*, title: str, date: datetime.date | datetime.datetime | None =
 
     masthead(document, title=title, date=date)
 
-    office = office_name()
+    office = clean_text(office_name())
     properties = document.core_properties
-    properties.title = title
+    properties.title = clean_text(title)
     properties.author = office
     properties.last_modified_by = office
     properties.language = "zh-CN"
@@ -252,8 +257,8 @@ def new_document(*, title: str, date: datetime.date | datetime.datetime | None =
 def masthead(document, *, title: str, date: datetime.date | datetime.datetime | None = None) -> None:
     """The office's name over the red line, the title and the date: the head of a document, or of a further
     paper in the same file (after `page_break`)."""
-    document.add_paragraph(office_name(), style=OFFICE_STYLE)
-    document.add_paragraph(title, style=TITLE_STYLE)
+    document.add_paragraph(clean_text(office_name()), style=OFFICE_STYLE)
+    document.add_paragraph(clean_text(title), style=TITLE_STYLE)
     document.add_paragraph(f"（{chinese_date(date)}）", style=DATE_STYLE)
 
 
@@ -263,7 +268,7 @@ def page_break(document) -> None:
 
 def heading(document, text: str, level: int = 1) -> Paragraph:
     """一、… in 黑体 (level 1) or （一）… in 楷体 (level 2); the caller writes the numbering."""
-    return document.add_paragraph(text, style="Heading 1" if level == 1 else "Heading 2")
+    return document.add_paragraph(clean_text(text), style="Heading 1" if level == 1 else "Heading 2")
 
 
 def paragraph(document, text: str = "", *, label: str = "", indent: bool = True, align=None) -> Paragraph:
@@ -274,10 +279,10 @@ def paragraph(document, text: str = "", *, label: str = "", indent: bool = True,
     if align is not None:
         para.alignment = align
     if label:
-        run = para.add_run(f"{label}：")
+        run = para.add_run(f"{clean_text(label)}：")
         _set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
     if text:
-        para.add_run(text)
+        para.add_run(clean_text(text))
     return para
 
 
@@ -321,7 +326,7 @@ def table(document, rows: list[list], *, header: list | None = None, widths: lis
             cell.text = ""
             para = cell.paragraphs[0]
             para.style = document.styles[TABLE_STYLE]
-            lines = "" if value is None else str(value)
+            lines = "" if value is None else clean_text(str(value))
             for i, line in enumerate(lines.split("\n")):
                 if i:
                     para.add_run().add_break()
@@ -363,7 +368,7 @@ def in_chinese(view):
 
 
 def docx_filename(title: str, suffix: str = ".docx") -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "", title)[:80] + suffix
+    return re.sub(r'[\\/:*?"<>|\s]+', "", clean_text(title))[:80] + suffix
 
 
 class Sections:

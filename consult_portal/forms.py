@@ -2,9 +2,21 @@ from django import forms
 from django.utils import timezone
 
 from .models import Area
+from .text import clean_data
 
 
-class ListFilterForm(forms.Form):
+class CleanTextMixin:
+    """The base of every form of the portal: control characters (other than tab and newline), which nobody types
+    and no export or document can hold, are taken out of what was sent before any field sees it (#13).
+
+        class SuggestTopicForm(CleanTextMixin, forms.Form): ...
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(clean_data(data), *args, **kwargs)
+
+
+class ListFilterForm(CleanTextMixin, forms.Form):
     """The filters above a staff list: small Bootstrap widgets, and a `town` choice (when the form declares
     one) that liaison staff, who see their own town only, do not get."""
 

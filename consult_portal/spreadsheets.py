@@ -1,6 +1,7 @@
 """.xlsx downloads: rows streamed into a write-only workbook in a temporary file, so a large export
 never holds the whole sheet in memory; and the .csv writer of open data. Both write a text cell that a spreadsheet
-would read as a formula (`=HYPERLINK(...)` typed as a topic's title) as text (#13)."""
+would read as a formula (`=HYPERLINK(...)` typed as a topic's title) as text, and leave out the characters no
+file can hold, whatever the database holds (#13)."""
 
 import csv
 import tempfile
@@ -12,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from . import audit
-from .text import looks_like_formula
+from .text import clean_text, looks_like_formula
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,7 +37,10 @@ def _xlsx_cell(sheet, value):
     """Numbers and dates as they are; text that looks like a formula as a text cell marked as such (Excel's own
     leading apostrophe, `quotePrefix`): openpyxl would store `=…` as a formula, and Excel keeps the cell text when
     it is edited."""
-    if not isinstance(value, str) or not looks_like_formula(value):
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)  # openpyxl refuses control characters (IllegalCharacterError)
+    if not looks_like_formula(value):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
@@ -47,9 +51,10 @@ def _xlsx_cell(sheet, value):
 def csv_cell(value):
     """A text cell that looks like a formula behind a single quote, which spreadsheets show and do not evaluate;
     numbers (negative ones too) as they are."""
-    if isinstance(value, str) and looks_like_formula(value):
-        return f"'{value}"
-    return value
+    if not isinstance(value, str):
+        return value
+    value = clean_text(value)
+    return f"'{value}" if looks_like_formula(value) else value
 
 
 def csv_download(*, filename: str, header: list, rows: Iterable[list]) -> tuple[HttpResponse, int]:

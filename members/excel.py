@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from openpyxl import Workbook, load_workbook
 
+from consult_portal.text import clean_text
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 
@@ -46,7 +48,7 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a phone typed as a number
-    return str(value).strip()
+    return clean_text(value).strip()  # a sheet is typed text too: no control characters (#13)
 
 
 def read_rows(file) -> list[dict]:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import ListFilterForm
+from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area, Committee, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 
@@ -24,7 +24,7 @@ def places(town=None):
     return areas if town is None else areas.filter(in_town(town, ""))
 
 
-class AssignForm(forms.Form):
+class AssignForm(CleanTextMixin, forms.Form):
     """Sink one member, or the members ticked in the list, into a town or village."""
 
     area = forms.ModelChoiceField(label=_("Town or village"), queryset=Area.objects.none())
@@ -50,7 +50,7 @@ class BulkAssignForm(AssignForm):
     )
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(CleanTextMixin, forms.ModelForm):
     """A member's registry entry; the photo is checked and resized like every upload."""
 
     photo_upload = forms.FileField(

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal.forms import CleanTextMixin
 from consult_portal.models import Area, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 from members.models import Member
@@ -22,7 +23,7 @@ def platforms_for(town):
     return platforms if town is None else platforms.filter(in_town(town))
 
 
-class _Helper:
+class _Helper(CleanTextMixin):
     def _helper(self):
         helper = FormHelper()
         helper.form_tag = False
@@ -104,7 +105,7 @@ class HeldForm(_Helper, forms.Form):
         self.helper = self._helper()
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(CleanTextMixin, forms.Form):
     """Who to invite: "whoever the matter touches" — members by sector, expertise and where they are sunk."""
 
     sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.order_by("name"), required=False)
@@ -129,7 +130,7 @@ class MemberSearchForm(forms.Form):
         return members[:50]
 
 
-class InviteMembersForm(forms.Form):
+class InviteMembersForm(CleanTextMixin, forms.Form):
     members = forms.ModelMultipleChoiceField(
         label=_("Members"), queryset=Member.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
     )

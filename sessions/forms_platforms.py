@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.forms import CleanTextMixin
 from consult_portal.models import Area, in_town
 from consult_portal.phones import PhoneField
 
@@ -24,7 +25,7 @@ def area_label(area: Area) -> str:
     return f"{area.parent.name} · {area.name}" if area.level == Area.Level.VILLAGE else area.name
 
 
-class PlatformForm(forms.ModelForm):
+class PlatformForm(CleanTextMixin, forms.ModelForm):
     """A platform's details and its "五有" confirmations; a date is set when the item is confirmed."""
 
     class Meta:

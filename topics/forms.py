@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.forms import CleanTextMixin
 from consult_portal.images import clean_image
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import MobilePhoneField
@@ -66,7 +67,7 @@ def check_village_in_town(form: forms.BaseForm, data: dict) -> None:
         form.add_error("village", _("This village is not in the town you chose."))
 
 
-class PlaceModelForm(forms.ModelForm):
+class PlaceModelForm(CleanTextMixin, forms.ModelForm):
     """A topic form with a town (limited to the user's own, for liaison staff) and a village of that town;
     the village list follows the town choice (static/js/village-select.js)."""
 
@@ -82,7 +83,7 @@ class PlaceModelForm(forms.ModelForm):
         return data
 
 
-class SuggestTopicForm(forms.Form):
+class SuggestTopicForm(CleanTextMixin, forms.Form):
     """群众出题: the public form. Everything a resident types is kept when something is wrong."""
 
     title = forms.CharField(
@@ -161,7 +162,7 @@ class SuggestTopicForm(forms.Form):
         return data
 
 
-class TrackForm(forms.Form):
+class TrackForm(CleanTextMixin, forms.Form):
     code = forms.CharField(
         label=_("Tracking code"),
         max_length=20,
@@ -221,7 +222,7 @@ class RecommendTopicForm(PlaceModelForm):
         self.helper.add_input(Submit("save", _("Recommend topic")))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CleanTextMixin, forms.Form):
     public_note = forms.CharField(
         label=_("Reason shown to the submitter"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -230,7 +231,7 @@ class ReasonForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(CleanTextMixin, forms.Form):
     public_note = forms.CharField(
         label=_("Note shown to the submitter"),
         max_length=1000,
@@ -242,7 +243,7 @@ class NoteForm(forms.Form):
     )
 
 
-class VisitForm(forms.Form):
+class VisitForm(CleanTextMixin, forms.Form):
     internal_note = forms.CharField(label=_("Visit notes"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     public_note = forms.CharField(
         label=_("Note shown to the submitter"),
@@ -252,7 +253,7 @@ class VisitForm(forms.Form):
     )
 
 
-class MergeForm(forms.Form):
+class MergeForm(CleanTextMixin, forms.Form):
     target = forms.CharField(label=_("Tracking code of the topic to merge into"), max_length=20)
     public_note = forms.CharField(
         label=_("Note shown to the submitter"),
@@ -276,7 +277,7 @@ class MergeForm(forms.Form):
         return target
 
 
-class ForwardForm(forms.Form):
+class ForwardForm(CleanTextMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=ResponsibleUnit.objects.order_by("name"))
     public_note = forms.CharField(
         label=_("Note shown to the submitter"),
@@ -286,7 +287,7 @@ class ForwardForm(forms.Form):
     )
 
 
-class PlanEntryForm(forms.ModelForm):
+class PlanEntryForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = PlanEntry
         fields = ["topic", "quarter", "platform_level"]
@@ -296,7 +297,7 @@ class PlanEntryForm(forms.ModelForm):
         self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
 
 
-class PlanApproveForm(forms.ModelForm):
+class PlanApproveForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = ConsultationPlan
         fields = ["approved_by", "approved_on", "document_number"]

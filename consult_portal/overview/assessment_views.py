@@ -11,14 +11,14 @@ from django.utils.translation import gettext_lazy
 
 from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
-from consult_portal.forms import year_param
+from consult_portal.forms import CleanTextMixin, year_param
 from consult_portal.spreadsheets import xlsx_download
 from sessions.models import StationAssessmentWeights
 
 from .assessment import CRITERIA, commended_places, ranking
 
 
-class WeightsForm(forms.ModelForm):
+class WeightsForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = StationAssessmentWeights
         fields = [key for key, _label in CRITERIA]

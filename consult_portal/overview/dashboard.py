@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from consult_portal import audit, documents
 from consult_portal.access import capability_required, town_scope
-from consult_portal.forms import ListFilterForm
+from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
 from consult_portal.spreadsheets import csv_download, xlsx_download
 from outcomes.models import OutcomeItem
@@ -44,7 +44,7 @@ class DashboardForm(ListFilterForm):
         self.fields["year"].choices = [(y, y) for y in years]
 
 
-class PublicStatsForm(forms.Form):
+class PublicStatsForm(CleanTextMixin, forms.Form):
     year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
 
     def __init__(self, *args, years: list[int], **kwargs):

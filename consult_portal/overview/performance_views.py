@@ -9,14 +9,14 @@ from django.utils.translation import pgettext
 
 from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
-from consult_portal.forms import year_param
+from consult_portal.forms import CleanTextMixin, year_param
 from consult_portal.spreadsheets import xlsx_download
 from members.models import PerformanceWeights
 
 from .performance import ACTIVITIES, ranking
 
 
-class WeightsForm(forms.ModelForm):
+class WeightsForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = PerformanceWeights
         fields = [weight for _name, weight in ACTIVITIES]

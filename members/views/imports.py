@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consult_portal.access import capability_required
+from consult_portal.forms import CleanTextMixin
 from consult_portal.spreadsheets import XLSX_CONTENT_TYPE
 
 from .. import excel, services_import
@@ -19,7 +20,7 @@ from .. import excel, services_import
 SESSION_PREFIX = "member_import:"
 
 
-class ImportForm(forms.Form):
+class ImportForm(CleanTextMixin, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Excel file (.xlsx)"),
         help_text=gettext_lazy("At most 5 MB and 5,000 rows."),

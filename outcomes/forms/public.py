@@ -5,13 +5,14 @@ from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.forms import CleanTextMixin
 from consult_portal.models import Area
 from consult_portal.phones import MobilePhoneField
 
 from ..models import OutcomeItem, Rating
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(CleanTextMixin, forms.Form):
     """Everything a resident types is kept when something is wrong."""
 
     rating = forms.TypedChoiceField(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from consult_portal.forms import ListFilterForm
+from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import PhoneField
 from members.models import Member
@@ -19,7 +19,7 @@ from ..models import OutcomeItem, SurveyTally
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class _Helper:
+class _Helper(CleanTextMixin):
     def _helper(self):
         helper = FormHelper()
         helper.form_tag = False
@@ -174,7 +174,7 @@ class TallyForm(_Helper, forms.Form):
         return data
 
 
-class YearForm(forms.Form):
+class YearForm(CleanTextMixin, forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
 
     def __init__(self, *args, **kwargs):

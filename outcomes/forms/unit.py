@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.forms import CleanTextMixin
 from topics.forms import MultiplePhotoField
 
 from ..models import OutcomeItem
@@ -21,7 +22,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(CleanTextMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     text = forms.CharField(
         label=_("Progress"),
@@ -43,7 +44,7 @@ class ProgressForm(forms.Form):
         return date
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(CleanTextMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("Result"),
         choices=[(value, label) for value, label in OS.choices if value in OutcomeItem.FINAL],
@@ -74,7 +75,7 @@ class AnswerForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(CleanTextMixin, forms.Form):
     text = forms.CharField(
         label=_("Comment"),
         max_length=5000,

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import can, capability_required, town_scope
-from consult_portal.forms import ListFilterForm
+from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
 from members.models import Member
 
@@ -34,7 +34,7 @@ class PlatformFilterForm(ListFilterForm):
     town = forms.ModelChoiceField(label=gettext_lazy("Town or street"), required=False, queryset=Area.objects.none())
 
 
-class YearForm(forms.Form):
+class YearForm(CleanTextMixin, forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
 
     def __init__(self, *args, **kwargs):
