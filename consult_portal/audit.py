@@ -110,6 +110,8 @@ ACTION_LABELS: dict[str, str] = {
     "login_failed": _("Failed login"),
     "login_unlock": _("Unlocked a login"),
     "admin_set_password": _("Set a user's password"),
+    "office_user_create": _("Created an office account (create_office_user)"),
+    "office_user_update": _("Set an office account's password (create_office_user)"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),
     "submitters_purge": _("Removed residents' personal data past retention"),
