@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.portal.test_dashboard import YEAR, build_year
+from tests.overview.test_dashboard import YEAR, build_year
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import io
 import lxml.html
 import pytest
 
-from tests.portal.test_dashboard import YEAR, build_year
+from tests.overview.test_dashboard import YEAR, build_year
 
 
 @pytest.fixture
