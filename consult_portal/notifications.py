@@ -7,7 +7,7 @@ attempt; `sweep` re-enqueues those and any claim left behind by a crashed worker
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from . import links, sms
 from .models import Notification
+from .privacy import mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +110,39 @@ def _send(notification: Notification) -> None:
         sms.get_backend().send(notification.address, text)
 
 
+def sms_over_daily_limit(notification: Notification) -> bool:
+    """Whether the number of this SMS had SMS_PER_NUMBER_PER_DAY messages today (the portal's day), counting those
+    sent and those another worker is sending: a form anyone can fill in must not text one number without end."""
+    if notification.channel != Notification.Channel.SMS:
+        return False
+    today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    stale = timezone.now() - timedelta(minutes=settings.NOTIFICATION_STALE_CLAIM_MINUTES)
+    others = Notification.objects.filter(channel=Notification.Channel.SMS, address=notification.address).exclude(
+        pk=notification.pk
+    )
+    taken = others.filter(
+        Q(status=Notification.Status.SENT, sent_at__gte=today)
+        | Q(status=Notification.Status.SENDING, claimed_at__gte=max(today, stale))
+    ).count()
+    return taken >= settings.SMS_PER_NUMBER_PER_DAY
+
+
 def deliver(notification_id: int) -> bool:
-    """Deliver one notification if it can be claimed; return whether this call delivered it."""
+    """Deliver one notification if it can be claimed; return whether this call delivered it.
+
+    An SMS to a number that had its messages for the day is not sent: the row is cancelled with the reason."""
     if not _claim(notification_id):
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if sms_over_daily_limit(notification):
+        logger.warning("SMS %s to %s not sent: daily limit reached", notification_id, mask_phone(notification.address))
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.CANCELLED,
+            next_attempt_at=None,
+            last_error=f"Not sent: {settings.SMS_PER_NUMBER_PER_DAY} SMS to this number today already "
+            "(SMS_PER_NUMBER_PER_DAY).",
+        )
+        return False
     try:
         _send(notification)
     except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded and retried

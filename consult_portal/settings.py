@@ -211,6 +211,8 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # SMS to residents: a backend chosen by dotted path; the console backend only logs.
 SMS_BACKEND = env.str("SMS_BACKEND", default="consult_portal.sms.ConsoleBackend")
+# SMS one number gets a day at most (anyone can type a number into the public form); more are cancelled, not sent.
+SMS_PER_NUMBER_PER_DAY = env.int("SMS_PER_NUMBER_PER_DAY", default=5)
 
 # Notification outbox: delivery attempts before a row stays failed, and when a claim counts as stale.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
