@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area, Committee, Sector, in_town
 from consult_portal.phones import MobilePhoneField
+from consult_portal.photo_fields import PhotoField, PhotoFormMixin
 
 from .models import Assignment, Member
 
@@ -20,7 +21,8 @@ class MemberFilterForm(ListFilterForm):
 
 
 def places(town=None):
-    areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE]).order_by("code")
+    areas = Area.objects.filter(level__in=[Area.Level.TOWN, Area.Level.VILLAGE]).select_related("parent")
+    areas = areas.order_by("code")
     return areas if town is None else areas.filter(in_town(town, ""))
 
 
@@ -35,6 +37,7 @@ class AssignForm(CleanTextMixin, forms.Form):
     def __init__(self, *args, town=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = places(town)
+        self.fields["area"].label_from_instance = Area.label.fget
         self.initial.setdefault("starts_on", timezone.localdate())
 
     def clean(self):
@@ -50,12 +53,10 @@ class BulkAssignForm(AssignForm):
     )
 
 
-class MemberForm(CleanTextMixin, forms.ModelForm):
-    """A member's registry entry; the photo is checked and resized like every upload."""
+class MemberForm(PhotoFormMixin, CleanTextMixin, forms.ModelForm):
+    """A member's registry entry; the photo is checked and resized like every upload, decoded last."""
 
-    photo_upload = forms.FileField(
-        label=_("Photo"), required=False, widget=forms.ClearableFileInput(attrs={"accept": "image/*"})
-    )
+    photo_upload = PhotoField(label=_("Photo"), required=False)
 
     class Meta:
         model = Member
@@ -93,12 +94,6 @@ class MemberForm(CleanTextMixin, forms.ModelForm):
         )
         self.fields["user"].queryset = logins.order_by("username")
         self.fields["user"].label_from_instance = lambda user: f"{user.username} {user.get_full_name()}".strip()
-
-    def clean_photo_upload(self):
-        from consult_portal.images import clean_image
-
-        upload = self.cleaned_data.get("photo_upload")
-        return clean_image(upload) if upload else None
 
     def clean(self):
         data = super().clean()

@@ -7,9 +7,9 @@ from django.utils.translation import pgettext_lazy
 from consult_portal.forms import CleanTextMixin
 from consult_portal.models import Area, Sector, in_town
 from consult_portal.phones import MobilePhoneField
+from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
 from members.models import Member
 from members.selectors import sunk_members
-from topics.forms import MultiplePhotoField
 from topics.models import Topic
 
 from .models import Meeting, Participant, Platform, Research
@@ -111,8 +111,11 @@ class MemberSearchForm(CleanTextMixin, forms.Form):
     sector = forms.ModelChoiceField(label=_("Sector"), queryset=Sector.objects.order_by("name"), required=False)
     expertise = forms.CharField(label=_("Expertise"), max_length=50, required=False)
     area = forms.ModelChoiceField(
-        label=_("Assigned to"), queryset=Area.objects.exclude(level=Area.Level.COUNTY).order_by("code"), required=False
+        label=_("Assigned to"),
+        queryset=Area.objects.exclude(level=Area.Level.COUNTY).select_related("parent").order_by("code"),
+        required=False,
     )
+    area.label_from_instance = Area.label.fget
 
     def members(self):
         members = Member.objects.filter(is_active=True).select_related("sector").order_by("name")
@@ -169,7 +172,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class RecordForm(_Helper, forms.Form):
+class RecordForm(PhotoFormMixin, _Helper, forms.Form):
     summary = forms.CharField(label=_("Summary"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
     suggestions = forms.CharField(
         label=_("Suggestions raised"),

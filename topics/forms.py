@@ -9,41 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import CleanTextMixin
-from consult_portal.images import clean_image
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import MobilePhoneField
+from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
 
 from .models import ConsultationPlan, PlanEntry, Topic
-
-MAX_PHOTOS = 3
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Up to three photos in one phone-friendly input; each is checked and re-encoded."""
-
-    widget = MultipleFileInput(attrs={"accept": "image/*"})
-
-    def clean(self, data, initial=None):
-        files = [f for f in (data or []) if f] if isinstance(data, list | tuple) else ([data] if data else [])
-        if len(files) > MAX_PHOTOS:
-            raise ValidationError(_("Choose at most 3 photos."), code="too_many")
-        cleaned, errors = [], []
-        for upload in files:
-            try:
-                cleaned.append(clean_image(upload))
-            except ValidationError as error:
-                errors.append(
-                    ValidationError(
-                        _("%(name)s: %(problem)s"), params={"name": upload.name[:60], "problem": error.messages[0]}
-                    )
-                )
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 class VillageSelect(forms.Select):
@@ -83,8 +53,9 @@ class PlaceModelForm(CleanTextMixin, forms.ModelForm):
         return data
 
 
-class SuggestTopicForm(CleanTextMixin, forms.Form):
-    """群众出题: the public form. Everything a resident types is kept when something is wrong."""
+class SuggestTopicForm(PhotoFormMixin, CleanTextMixin, forms.Form):
+    """群众出题: the public form. Everything a resident types is kept when something is wrong; the photos are
+    decoded only once everything else is right (PhotoFormMixin)."""
 
     title = forms.CharField(
         label=_("Title"), max_length=100, help_text=_("In one sentence: what should be talked over?")

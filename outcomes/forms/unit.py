@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import CleanTextMixin
-from topics.forms import MultiplePhotoField
+from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
 
 from ..models import OutcomeItem
 
@@ -22,7 +22,7 @@ def _helper() -> FormHelper:
     return helper
 
 
-class ProgressForm(CleanTextMixin, forms.Form):
+class ProgressForm(PhotoFormMixin, CleanTextMixin, forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     text = forms.CharField(
         label=_("Progress"),

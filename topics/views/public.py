@@ -34,48 +34,48 @@ def _lookup_limited(view=None, *, counts=None):
 
 @never_cache
 def suggest(request):
+    if request.method != "POST":
+        return render(request, "topics/public/suggest.html", {"form": SuggestTopicForm()})
     address = client_ip(request) or "unknown"
-    if request.method == "POST":
-        form = SuggestTopicForm(request.POST, request.FILES)
-        limit = settings.TOPIC_SUBMISSIONS_PER_HOUR
-        limited = ratelimit.is_limited(RATE_SCOPE, address, limit)
-        # The slot is taken before saving, atomically, so that concurrent submissions from one address cannot
-        # all pass at its last free slot; it is given back when nothing new was saved.
-        if not limited and form.is_valid():
-            limited = not ratelimit.reserve(RATE_SCOPE, address, limit, 3600)
-            if not limited:
-                data = form.cleaned_data
-                try:
-                    topic, created = services.resident_topic_submit(
-                        submission_key=data["submission_key"],
-                        title=data["title"],
-                        description=data["description"],
-                        category=data["category"],
-                        town=data["town"],
-                        village=data["village"],
-                        photos=data["photos"],
-                        submitter_name=data["name"],
-                        submitter_phone=data["phone"],
-                        consent=data["consent"],
-                    )
-                except ValidationError as error:
-                    ratelimit.release(RATE_SCOPE, address)
-                    form.add_error(None, error)
-                else:
-                    if not created:
-                        ratelimit.release(RATE_SCOPE, address)
-                    return redirect("topics:receipt", code=topic.tracking_code)
-        if limited:
-            form.is_valid()  # binds the errors of the fields too, and keeps what was typed
-            message = _(
-                "Too many topics have been sent from this network in the last hour. "
-                "Please try again later, or call the office."
-            )
-            form.add_error(None, ValidationError(message, code="rate_limited"))
-    else:
-        form = SuggestTopicForm()
-    status = 429 if any(e.code == "rate_limited" for e in form.non_field_errors().as_data()) else 200
-    return render(request, "topics/public/suggest.html", {"form": form}, status=status)
+    # The address's slot is taken first, atomically, before anything sent is checked or decoded: an address out of
+    # slots is refused at once, and concurrent submissions of one address cannot all pass at its last free slot.
+    if not ratelimit.reserve(RATE_SCOPE, address, settings.TOPIC_SUBMISSIONS_PER_HOUR, 3600):
+        form = SuggestTopicForm(request.POST)  # without the files: keeps what was typed and decodes nothing
+        form.is_valid()  # binds the errors of the fields too
+        message = _(
+            "Too many topics have been sent from this network in the last hour. "
+            "Please try again later, or call the office."
+        )
+        form.add_error(None, ValidationError(message, code="rate_limited"))
+        return render(request, "topics/public/suggest.html", {"form": form}, status=429)
+    form = SuggestTopicForm(request.POST, request.FILES)
+    created = False
+    try:
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                topic, created = services.resident_topic_submit(
+                    submission_key=data["submission_key"],
+                    title=data["title"],
+                    description=data["description"],
+                    category=data["category"],
+                    town=data["town"],
+                    village=data["village"],
+                    photos=data["photos"],
+                    submitter_name=data["name"],
+                    submitter_phone=data["phone"],
+                    consent=data["consent"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("topics:receipt", code=topic.tracking_code)
+    finally:
+        # The slot is given back when nothing new was saved, unless photos were decoded: decoding is what costs,
+        # and a refused or repeated submission must not get it again and again for free.
+        if not created and not form.photos_decoded:
+            ratelimit.release(RATE_SCOPE, address)
+    return render(request, "topics/public/suggest.html", {"form": form}, status=400)
 
 
 @_lookup_limited
