@@ -22,7 +22,7 @@ def _row_counts():
 @pytest.fixture
 def seeded(db):
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", allow_production=True, stdout=out)  # the tests run with DEBUG off
     return out.getvalue()
 
 
@@ -45,7 +45,7 @@ def test_it_builds_the_demo_county(seeded):
 
 def test_it_is_re_runnable_without_duplicates(seeded):
     before = _row_counts()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", allow_production=True, stdout=StringIO())
     assert _row_counts() == before
 
 
