@@ -42,6 +42,9 @@ class AreaAdmin(AuditedModelAdmin):
     search_fields = ("name", "code")
     list_select_related = ("parent",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")  # the autocomplete's labels name the town
+
 
 @admin.register(Sector)
 class NamedAdmin(AuditedModelAdmin):

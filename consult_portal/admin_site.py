@@ -1,14 +1,38 @@
 from functools import wraps
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
-from .models import Role
+from .models import Area, Role
 from .privacy import mask_address, mask_phone, personal_fields
 from .text import clean_data
+
+
+class AreaSelects:
+    """Every area select of the admin lists the areas by code, a village after its town ("甲镇 / 岚坝村": `Area.label`),
+    so that two villages of one name are told apart (#14)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Area:
+            kwargs.setdefault("queryset", Area.objects.select_related("parent").order_by("code"))
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and db_field.related_model is Area:
+            formfield.label_from_instance = Area.label.fget
+        return formfield
+
+
+class AutocompleteView(AutocompleteJsonView):
+    """An autocomplete names an area as the area selects do."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, Area):
+            result["text"] = obj.label
+        return result
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -20,6 +44,9 @@ class PortalAdminSite(admin.AdminSite):
         """Office staff only: other roles work through the portal's own pages."""
         user = request.user
         return user.is_active and user.is_staff and user.has_role(Role.OFFICE)
+
+    def autocomplete_view(self, request):
+        return AutocompleteView.as_view(admin_site=self)(request)
 
     def admin_view(self, view, cacheable=False):
         """Every admin page, its inlines included, gets what the portal's forms get (`forms.CleanTextMixin`):
@@ -49,7 +76,7 @@ def personal_path(model, lookup: str) -> str | None:
     return None
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
+class AuditedModelAdmin(AreaSelects, admin.ModelAdmin):
     """Every change made through the admin goes into the audit log, as every staff write does.
 
     No lookup in the address reaches a resident's personal data (`privacy.PERSONAL_FIELDS`) or a secret: a count

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,35 @@ class Area(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name as every area select shows it: a village after its town ("甲镇 / 岚坝村"), so that two villages
+        of the same name in different towns are told apart. Select the parent with the areas."""
+        if self.level == self.Level.VILLAGE and self.parent_id:
+            return f"{self.parent.name} / {self.name}"
+        return self.name
+
+    def clean(self):
+        """The tree has one shape: the county at the top with no parent, each town under the county, each village
+        under a town. A check constraint cannot compare a row with its parent's, so the admin, every ModelForm and
+        any service calling `full_clean` refuse a wrong one here, beside the field at fault."""
+        super().clean()
+        parent_level = {self.Level.TOWN: self.Level.COUNTY, self.Level.VILLAGE: self.Level.TOWN}
+        parent = self.parent if self.parent_id else None
+        if self.level == self.Level.COUNTY and parent is not None:
+            raise ValidationError({"parent": _("The county has no parent area.")})
+        if self.level in parent_level and (parent is None or parent.level != parent_level[self.level]):
+            if self.level == self.Level.TOWN:
+                message = _("A town or street belongs to the county: choose the county as its parent.")
+            else:
+                message = _("A village or community belongs to a town or street: choose its town as its parent.")
+            raise ValidationError({"parent": message})
+        child_level = {self.Level.COUNTY: self.Level.TOWN, self.Level.TOWN: self.Level.VILLAGE}.get(self.level)
+        if self.pk and self.children.exclude(level=child_level).exists():
+            raise ValidationError(
+                {"level": _("The areas under this one cannot stay under an area of this level: move them first.")}
+            )
 
     @property
     def town(self):

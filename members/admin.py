@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from consult_portal.admin_site import AuditedModelAdmin
+from consult_portal.admin_site import AreaSelects, AuditedModelAdmin
 
 from .models import Assignment, Member
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(AreaSelects, admin.TabularInline):
     model = Assignment
     extra = 0
     autocomplete_fields = ("area",)

@@ -21,10 +21,6 @@ def areas_for(town):
     return areas if town is None else areas.filter(in_town(town, ""))
 
 
-def area_label(area: Area) -> str:
-    return f"{area.parent.name} · {area.name}" if area.level == Area.Level.VILLAGE else area.name
-
-
 class PlatformForm(CleanTextMixin, forms.ModelForm):
     """A platform's details and its "五有" confirmations; a date is set when the item is confirmed."""
 
@@ -43,7 +39,7 @@ class PlatformForm(CleanTextMixin, forms.ModelForm):
     def __init__(self, *args, town=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = areas_for(town)
-        self.fields["area"].label_from_instance = area_label
+        self.fields["area"].label_from_instance = Area.label.fget
         if town is not None:
             self.fields["level"].choices = [c for c in self.fields["level"].choices if c[0] != Platform.Level.COUNTY]
         today = timezone.localdate().isoformat()
