@@ -114,6 +114,7 @@ ACTION_LABELS: dict[str, str] = {
     "office_user_update": _("Set an office account's password (create_office_user)"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),
+    "phone_search": _("Searched topics by a phone's last four digits"),
     "submitters_purge": _("Removed residents' personal data past retention"),
     # exports
     "audit_export": _("Exported the audit log"),

@@ -1,3 +1,4 @@
+import re
 from difflib import SequenceMatcher
 
 from django.db.models import Q, QuerySet
@@ -14,8 +15,18 @@ SORTS = {
 }
 
 
-def staff_topics(*, town=None, filters: dict | None = None, search: str = "", sort: str = "new") -> QuerySet:
-    """The triage list: scoped to a town for liaison staff, filtered, searched and sorted."""
+def tidy_tracking_code(text: str) -> str:
+    """A tracking code as stored, from what was typed: "abcd efgh" and "ABCD-EFGH" are "ABCDEFGH"."""
+    return re.sub(r"[\s-]", "", text).upper()
+
+
+def staff_topics(
+    *, town=None, filters: dict | None = None, search: str = "", sort: str = "new", phone_tail: str = ""
+) -> QuerySet:
+    """The triage list: scoped to a town for liaison staff, filtered, searched and sorted.
+
+    The search finds words of the title or description, and a topic by its exact tracking code; `phone_tail`, the
+    last four digits of the submitter's phone, is for the views that audit the search (topic_list)."""
     topics = Topic.objects.select_related("town", "village")
     if town is not None:
         topics = topics.filter(town=town)
@@ -25,7 +36,13 @@ def staff_topics(*, town=None, filters: dict | None = None, search: str = "", so
     if search:
         # Chinese has no letter case: a plain LIKE skips UPPER() on every row and can use the trigram indexes.
         lookup = "icontains" if search.lower() != search.upper() else "contains"
-        topics = topics.filter(Q(**{f"title__{lookup}": search}) | Q(**{f"description__{lookup}": search}))
+        matches = Q(**{f"title__{lookup}": search}) | Q(**{f"description__{lookup}": search})
+        code = tidy_tracking_code(search)
+        if code and len(code) <= Topic._meta.get_field("tracking_code").max_length:
+            matches |= Q(tracking_code=code)
+        topics = topics.filter(matches)
+    if phone_tail:
+        topics = topics.filter(submitter_phone__endswith=phone_tail)
     return topics.order_by(*SORTS.get(sort, SORTS["new"]))
 
 

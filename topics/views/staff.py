@@ -1,5 +1,6 @@
 """Triage and selection for office and liaison staff; leaders read."""
 
+import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -19,6 +20,7 @@ from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 from consult_portal.paging import CappedPaginator
+from consult_portal.phones import normalize_phone
 
 from .. import selectors, services
 from ..forms import (
@@ -39,7 +41,19 @@ SEARCH_COUNT_CAP = 1000
 
 
 class TopicFilterForm(ListFilterForm):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Words or a tracking code")}),
+    )
+    # Office and liaison staff only (`phone_search`); each search is audited (topic_list).
+    phone_tail = forms.CharField(
+        label=gettext_lazy("Phone's last four digits"),
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     source = forms.ChoiceField(label=gettext_lazy("Source"), required=False, choices=[("", "—"), *Topic.Source.choices])
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *S.choices])
     category = forms.ChoiceField(
@@ -58,23 +72,48 @@ class TopicFilterForm(ListFilterForm):
         ],
     )
 
+    def __init__(self, *args, phone_search: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not phone_search:
+            del self.fields["phone_tail"]
+
+    def clean_phone_tail(self):
+        tail = normalize_phone(self.cleaned_data["phone_tail"])
+        if tail and not re.fullmatch(r"\d{4}", tail, re.ASCII):
+            raise ValidationError(_("Enter exactly the last four digits of the phone."), code="phone_tail")
+        return tail
+
 
 @capability_required("topics.view")
 def topic_list(request):
     town = town_scope(request.user)
-    form = TopicFilterForm(request.GET or None, town_scope=town)
+    phone_search = can(request.user, "topics.change")
+    form = TopicFilterForm(request.GET or None, town_scope=town, phone_search=phone_search)
     data = form.cleaned_data if form.is_valid() else {}
     filters = {k: data.get(k) for k in ("source", "status", "category", "town", "year")}
+    phone_tail = data.get("phone_tail", "")
     topics = selectors.staff_topics(
-        town=town, filters=filters, search=data.get("q", ""), sort=data.get("sort") or "new"
+        town=town, filters=filters, search=data.get("q", ""), sort=data.get("sort") or "new", phone_tail=phone_tail
     )
-    if data.get("q"):
+    if data.get("q") or phone_tail:
         paginator = CappedPaginator(topics, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
     else:
         paginator = Paginator(topics, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    if phone_tail:
+        # Residents' phones are personal data: who looked for which number ending, in which town, and how many came up.
+        audit.record(
+            actor=request.user,
+            action="phone_search",
+            after={"phone_tail": phone_tail, "town": town.pk if town else None, "found": paginator.count},
+            request=request,
+        )
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "topics/staff/list.html", {"form": form, "page": page, "query": query, "town": town})
+    # The export has no phone search: its link leaves the phone's digits out.
+    export_query = urlencode({k: v for k, v in request.GET.items() if k not in ("page", "phone_tail") and v})
+    context = {"form": form, "page": page, "query": query, "export_query": export_query, "town": town}
+    context["phone_tail"] = phone_tail
+    return render(request, "topics/staff/list.html", context)
 
 
 ACTIONS = {
