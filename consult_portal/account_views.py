@@ -1,4 +1,5 @@
-"""Account security pages: the forced change of an initial password, and unlocking locked-out logins (#8)."""
+"""Account security pages: changing and resetting one's password (audited, #13), the forced change of an initial
+password, and unlocking locked-out logins (#8)."""
 
 from axes.utils import reset
 from django.conf import settings
@@ -47,6 +48,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self):
         protocol, domain = links.scheme_and_host()
         return {"protocol": protocol, "domain": domain, "site_name": domain}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page, the change audited in the same transaction: who, when, from where (never the password)."""
+
+    @transaction.atomic
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(actor=form.user, action="password_change", obj=form.user, request=self.request)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page for the link in the reset mail; the new password set is audited as the account's own act."""
+
+    @transaction.atomic
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.record(actor=form.user, action="password_reset", obj=form.user, request=self.request)
+        return response
 
 
 def lockout_page(request, original_response=None, credentials=None):

@@ -2,11 +2,28 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import audit
 from .admin_site import AuditedModelAdmin, masked_address
 from .models import Area, AuditEntry, Committee, Notification, ResponsibleUnit, Sector, User
+
+
+def has_history(user: User) -> bool:
+    """Whether the account acted in the portal (audit entries) or other records point at it: such an account is
+    deactivated, never deleted, so that its history keeps naming it."""
+    if AuditEntry.objects.filter(actor=user).exists():
+        return True
+    relations = [
+        rel
+        for rel in User._meta.get_fields(include_hidden=True)  # the hidden ones too: an author's related_name="+"
+        if rel.is_relation and rel.auto_created and not rel.concrete
+        # not the account's own links to its groups and permissions
+        and rel.related_model is not AuditEntry and not rel.related_model._meta.auto_created
+    ]
+    return any(rel.related_model._base_manager.filter(**{rel.field.name: user}).exists() for rel in relations)
 
 
 @admin.register(User)
@@ -18,6 +35,34 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "town", "unit", "is_active")
     list_filter = ("groups", "is_active", "town")
     list_select_related = ("town", "unit")
+    actions = ["deactivate"]
+
+    def get_deleted_objects(self, objs, request):
+        """An account with a history is refused deletion, on the confirmation page, with the way out."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = [
+            _("%(user)s has a history in the portal: deactivate the account instead.") % {"user": user}
+            for user in objs
+            if has_history(user)
+        ]
+        return deleted, counts, perms_needed, [*protected, *kept]
+
+    @admin.action(description=_("Deactivate the selected accounts"))
+    def deactivate(self, request, queryset):
+        """What the office does instead of deleting: the account can no longer sign in, its history stays."""
+        with transaction.atomic():
+            users = list(queryset.select_for_update(of=("self",)).filter(is_active=True))
+            for user in users:
+                before = self.audit_snapshot(user)
+                user.is_active = False
+                user.save(update_fields=["is_active"])
+                after = self.audit_snapshot(user)
+                audit.record(
+                    actor=request.user, action="admin_change", obj=user, before=before, after=after, request=request
+                )
+        count = len(users)
+        message = ngettext("%(count)d account deactivated.", "%(count)d accounts deactivated.", count)
+        self.message_user(request, message % {"count": count})
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -32,6 +77,8 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
             if user is not None and user.pk != request.user.pk:
                 User.objects.filter(pk=user.pk).update(must_change_password=True)
                 audit.record(actor=request.user, action="admin_set_password", obj=user, request=request)
+            elif user is not None:
+                audit.record(actor=request.user, action="password_change", obj=user, request=request)
         return response
 
 

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.models import _get_foreign_key
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
@@ -48,6 +50,10 @@ class PortalAdminSite(admin.AdminSite):
     def autocomplete_view(self, request):
         return AutocompleteView.as_view(admin_site=self)(request)
 
+    def password_change(self, request, extra_context=None):
+        """One's own password is changed on the portal's page, which audits it."""
+        return redirect("password_change")
+
     def admin_view(self, view, cacheable=False):
         """Every admin page, its inlines included, gets what the portal's forms get (`forms.CleanTextMixin`):
         the control characters no export or document can hold are taken out of what was posted (#13)."""
@@ -76,6 +82,13 @@ def personal_path(model, lookup: str) -> str | None:
     return None
 
 
+def _before_saving(request) -> dict:
+    """The snapshots taken in `save_model`, by object, until `save_related` records them."""
+    if not hasattr(request, "_audit_before"):
+        request._audit_before = {}
+    return request._audit_before
+
+
 class AuditedModelAdmin(AreaSelects, admin.ModelAdmin):
     """Every change made through the admin goes into the audit log, as every staff write does.
 
@@ -96,27 +109,47 @@ class AuditedModelAdmin(AreaSelects, admin.ModelAdmin):
             return False
         return super().lookup_allowed(lookup, value, request)
 
+    # The values before and after, with the many-to-many and the inline rows: the database holds the old ones until
+    # `save_model`, and the new many-to-many and inlines only after `save_related`.
+
+    def audit_snapshot(self, obj) -> dict:
+        """The object as the log keeps it: its fields and many-to-many (`audit.snapshot`), and each inline's rows."""
+        data = audit.snapshot(obj)
+        for inline in self.inlines:
+            fk = _get_foreign_key(self.model, inline.model, fk_name=inline.fk_name)
+            rows = inline.model._default_manager.filter(**{fk.name: obj.pk}).order_by("pk") if obj.pk else []
+            data[fk.remote_field.get_accessor_name()] = [
+                {key: value for key, value in audit.snapshot(row).items() if key != fk.name} for row in rows
+            ]
+        return data
+
     def save_model(self, request, obj, form, change):
-        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+        if change:
+            before = self.audit_snapshot(type(obj)._default_manager.get(pk=obj.pk))
+            _before_saving(request)[id(obj)] = before
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
         audit.record(
             actor=request.user,
             action="admin_change" if change else "admin_add",
             obj=obj,
-            before=before,
-            after=audit.snapshot(obj),
+            before=_before_saving(request).pop(id(obj), None),
+            after=self.audit_snapshot(obj),
             request=request,
         )
 
     def delete_model(self, request, obj):
-        audit.record(actor=request.user, action="admin_delete", obj=obj, before=audit.snapshot(obj), request=request)
+        before = self.audit_snapshot(obj)
+        audit.record(actor=request.user, action="admin_delete", obj=obj, before=before, request=request)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            audit.record(
-                actor=request.user, action="admin_delete", obj=obj, before=audit.snapshot(obj), request=request
-            )
+            before = self.audit_snapshot(obj)
+            audit.record(actor=request.user, action="admin_delete", obj=obj, before=before, request=request)
         super().delete_queryset(request, queryset)
 
 

@@ -2,6 +2,8 @@
 
 import json
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEntry
-from .privacy import mask_phone, resident_phone_fields
+from .privacy import mask_address, resident_phone_fields
 
 # Never in the log, whoever reads it: passwords and their hashes, tokens, secrets, session, API and private keys and
 # key hashes (a deduplication key names a message, and stays). A field is left out by its name, and any value that
@@ -44,7 +46,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     data = model_to_dict(obj, fields=fields)
     for name in resident_phone_fields(obj):
         if name in data:
-            data[name] = mask_phone(data[name])
+            data[name] = mask_address(data[name])
     for key, value in data.items():
         if isinstance(value, models.Model):
             data[key] = value.pk
@@ -76,6 +78,37 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# The address of the request being answered, for the writes whose service is not handed the request: set by
+# `middleware.AuditContextMiddleware` for the length of a request, None in Celery tasks and commands.
+_address: ContextVar[str | None] = ContextVar("audit_address", default=None)
+
+
+def set_address(value: str | None) -> Token:
+    """From now on `record` writes `value` as the address of entries made without a request; undo with the token."""
+    return _address.set(value)
+
+
+def reset_address(token: Token) -> None:
+    _address.reset(token)
+
+
+@contextmanager
+def address(value: str | None):
+    """Within the block, `record` writes `value` as the address of entries made without a request."""
+    token = set_address(value)
+    try:
+        yield
+    finally:
+        reset_address(token)
+
+
+def actor_name(actor) -> str:
+    """The actor as the entry keeps them, should the account go: 张三 (zhangsan), or the username alone."""
+    full_name = actor.get_full_name()
+    name = f"{full_name} ({actor.username})" if full_name else actor.username
+    return name[: AuditEntry._meta.get_field("actor_name").max_length]
+
+
 def record(
     *,
     actor,
@@ -85,15 +118,17 @@ def record(
     after: dict | None = None,
     request=None,
 ) -> AuditEntry:
+    actor = actor if actor is not None and actor.is_authenticated else None
     return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_name=actor_name(actor) if actor is not None else "",
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         before=scrub(before),
         after=scrub(after),
-        ip=client_ip(request),
+        ip=client_ip(request) if request is not None else _address.get(),
     )
 
 
@@ -112,6 +147,9 @@ ACTION_LABELS: dict[str, str] = {
     "admin_set_password": _("Set a user's password"),
     "office_user_create": _("Created an office account (create_office_user)"),
     "office_user_update": _("Set an office account's password (create_office_user)"),
+    "password_change": _("Changed their own password"),
+    "password_reset": _("Reset their forgotten password"),
+    "access_refused": _("Was refused a page"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),
     "phone_search": _("Searched topics by a phone's last four digits"),

@@ -126,8 +126,9 @@ def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
 
 
 def _actor_name(entry: AuditEntry) -> str:
+    """The account's name now, or the name the entry kept when the account is gone."""
     if entry.actor is None:
-        return ""
+        return entry.actor_name
     return entry.actor.get_full_name() or entry.actor.username
 
 
@@ -173,7 +174,7 @@ EXPORT_HEADER = [
 def _export_row(entry: AuditEntry) -> list:
     return [
         timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M:%S"),
-        entry.actor.username if entry.actor is not None else "",
+        entry.actor.username if entry.actor is not None else entry.actor_name,
         audit.action_label(entry.action),
         entry.action,
         _object_type(entry),

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from . import audit
+
 
 class CookieLocaleMiddleware:
     """Chinese by default; the language switch (a cookie) is the only way to English.
@@ -84,3 +86,28 @@ def reject_nul_in_path(get_response):
         return get_response(request)
 
     return middleware
+
+
+class AuditContextMiddleware:
+    """The request's address reaches every audit entry written while it is answered, whether or not the service is
+    handed the request (`audit.address`); a refusal (403) of a signed-in user is itself an entry.
+
+    Early in MIDDLEWARE, so that it also sees the refusals of the CSRF check and of the views' own 403 pages. A visitor
+    who is not signed in is sent to the login page instead, and writes nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with audit.address(audit.client_ip(request)):
+            response = self.get_response(request)
+            user = getattr(request, "user", None)
+            if response.status_code == 403 and user is not None and user.is_authenticated:
+                audit.record(
+                    actor=user,
+                    action="access_refused",
+                    after={"method": request.method, "path": request.path[:300]},
+                    request=request,
+                )
+        return response

@@ -247,6 +247,8 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Who acted, as written when they did: the entry still names them once the account is gone.
+    actor_name = models.CharField(_("actor's name"), max_length=320, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     object_id = models.CharField(max_length=64, blank=True)

@@ -12,6 +12,7 @@ RESIDENT_PHONE_FIELDS = {
     "topics.topic": ("submitter_phone",),
     "consultations.participant": ("phone",),
     "outcomes.satisfactionresponse": ("phone",),
+    "portal.notification": ("address",),  # an SMS goes to a resident's phone (an email address is masked alike)
 }
 
 

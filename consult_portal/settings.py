@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "consult_portal.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "consult_portal.middleware.reject_nul_in_path",
+    "consult_portal.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "consult_portal.middleware.CookieLocaleMiddleware",

@@ -1,3 +1,4 @@
+from celery.signals import task_postrun, task_prerun
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
@@ -23,3 +24,19 @@ def audit_logout(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     audit.record(actor=None, action="login_failed", after={"username": username}, request=request)
+
+
+# A task writes its entries with no address, even when it runs inside a request (eager mode, without Redis).
+_task_addresses = {}
+
+
+@task_prerun.connect(dispatch_uid="portal.audit_task_without_address")
+def audit_task_without_address(task_id=None, **kwargs):
+    _task_addresses[task_id] = audit.set_address(None)
+
+
+@task_postrun.connect(dispatch_uid="portal.audit_task_address_restored")
+def audit_task_address_restored(task_id=None, **kwargs):
+    token = _task_addresses.pop(task_id, None)
+    if token is not None:
+        audit.reset_address(token)

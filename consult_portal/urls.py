@@ -15,6 +15,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Before Django's own routes: the reset mail links to PORTAL_BASE_URL, not to the request's Host.
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    # Django's account pages, the two that set a password audited (they come first, so they answer their paths).
+    path("accounts/password_change/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/home/", views.account_home, name="account-home"),
     path("inbox/", views.inbox, name="inbox"),

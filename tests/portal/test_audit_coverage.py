@@ -1,5 +1,5 @@
-"""Every staff write leaves an audit entry with its actor and action; so do logins, failed logins,
-logouts and exports (#8)."""
+"""Every staff write leaves an audit entry with its actor and action, and the address of the request it was made in
+(#13); so do logins, failed logins, logouts and exports (#8)."""
 
 import itertools
 from datetime import timedelta
@@ -7,10 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from consult_portal import audit
+from consult_portal import audit, tasks
+from consult_portal.middleware import AuditContextMiddleware
 from consult_portal.models import AuditEntry
 from members import services as member_services
 from members.models import Assignment, Member
@@ -357,6 +359,31 @@ def test_it_audits_each_staff_write_with_its_actor_and_action(ctx, action, who, 
         assert (entry.content_type.model_class(), entry.object_id) == (type(obj), str(obj.pk))
 
 
+ADDRESS = "198.51.100.23"
+
+
+@pytest.mark.parametrize(("action", "who", "write"), WRITES, ids=[row[0] for row in WRITES])
+def test_it_records_the_address_of_each_write_made_in_a_request(ctx, action, who, write):
+    """The services are not handed the request: its address reaches their entries all the same."""
+
+    def view(request):
+        write(ctx)
+        return HttpResponse()
+
+    AuditContextMiddleware(view)(RequestFactory().post("/staff/", REMOTE_ADDR=ADDRESS))
+    assert AuditEntry.objects.filter(action=action).latest("id").ip == ADDRESS
+
+
+def test_a_task_writes_no_address_even_when_a_request_starts_it(db):
+    with audit.address(ADDRESS):
+        tasks.prune_audit_log.apply()  # in this process, as without Redis
+        audit.record(actor=None, action="topic_note")
+    assert AuditEntry.objects.get(action="audit_prune").ip is None
+    assert AuditEntry.objects.get(action="topic_note").ip == ADDRESS  # the request's own writes keep it
+    audit.record(actor=None, action="topic_accept")
+    assert AuditEntry.objects.get(action="topic_accept").ip is None  # and it ends with the request
+
+
 def test_every_audited_action_has_a_label_in_the_viewer(ctx):
     for _action, _who, write in WRITES:
         write(ctx)
@@ -367,6 +394,7 @@ def test_every_audited_action_has_a_label_in_the_viewer(ctx):
 def test_the_staff_views_write_through_audited_services(client, office, town_a, village_a):
     """A few writes end to end: the views call the services that audit."""
     topic = TopicFactory(town=town_a, village=village_a)
+    client.defaults["REMOTE_ADDR"] = ADDRESS
     client.force_login(office)
     response = client.post(f"/staff/topics/{topic.pk}/accept/", {"accept-public_note": "", "accept-internal_note": ""})
     assert response.status_code == 302
@@ -383,6 +411,7 @@ def test_the_staff_views_write_through_audited_services(client, office, town_a, 
     writes = AuditEntry.objects.filter(actor=office).exclude(action="login").order_by("id")
     actions = list(writes.values_list("action", flat=True))
     assert actions == ["topic_accept", "topic_note", "participant_invite", "attendance_mark"]
+    assert set(writes.values_list("ip", flat=True)) == {ADDRESS}
 
 
 def test_the_meeting_record_photos_are_audited(client, office, village_a):
