@@ -5,11 +5,10 @@ names each view; view modules hold no routes.
 """
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, audit_views, views
+from . import account_views, audit_views, media, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -41,5 +40,5 @@ urlpatterns = [
 
 handler500 = "consult_portal.views.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files, in development and production alike: each only to whoever may see its object (consult_portal.media).
+urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:name>", media.serve, name="media"))

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
+
+    def ready(self):
+        from consult_portal import media
+
+        from . import photo_access
+
+        media.protect("members", photo_access.may_view)

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal.media import RandomName
 from consult_portal.models import Area, Committee, Sector
 
 # Codes people read aloud or type from a notice board: no 0/O, 1/I/L.
@@ -46,7 +47,7 @@ class Member(models.Model):
     )
     expertise = models.CharField(_("expertise"), max_length=200, blank=True, help_text=_("Comma-separated tags"))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="members/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to=RandomName("members"), blank=True, db_index=True)
     duty_code = models.CharField(_("duty code"), max_length=12, unique=True, default=new_duty_code, editable=False)
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True)

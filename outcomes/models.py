@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.media import RandomName
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member
 from sessions.models import Meeting, RecordItem
@@ -209,8 +210,9 @@ class ProgressUpdate(models.Model):
 
 class ProgressPhoto(models.Model):
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="outcomes/%Y/%m/")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to="outcomes/%Y/%m/thumbs/")
+    # Random names, served to who may see them (outcomes/photo_access.py).
+    image = models.ImageField(_("photo"), upload_to=RandomName("outcomes"), db_index=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=RandomName("outcomes"), db_index=True)
 
     class Meta:
         verbose_name = _("progress photo")

@@ -7,3 +7,10 @@ class ConsultationsConfig(AppConfig):
     name = "sessions"
     label = "consultations"
     verbose_name = _("Platforms and meetings")
+
+    def ready(self):
+        from consult_portal import media
+
+        from . import photo_access
+
+        media.protect("meetings", photo_access.may_view)

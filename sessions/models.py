@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal.media import RandomName
 from consult_portal.models import Area, Committee, Sector
 from members.models import Member
 from topics.models import Topic
@@ -289,7 +290,8 @@ class RecordItem(models.Model):
 
 class MeetingPhoto(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="meetings/%Y/%m/")
+    # A random name, served to who may see it (sessions/photo_access.py).
+    image = models.ImageField(_("photo"), upload_to=RandomName("meetings"), db_index=True)
 
     class Meta:
         verbose_name = _("meeting photo")

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal.media import RandomName
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member, readable_code
 
@@ -147,8 +148,9 @@ class Topic(models.Model):
 
 class TopicPhoto(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to="topics/%Y/%m/")
-    thumbnail = models.ImageField(_("thumbnail"), upload_to="topics/%Y/%m/thumbs/")
+    # Random names, served only to staff who may see the topic (topics/photo_access.py).
+    image = models.ImageField(_("photo"), upload_to=RandomName("topics"), db_index=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=RandomName("topics"), db_index=True)
 
     class Meta:
         verbose_name = _("topic photo")

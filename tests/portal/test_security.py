@@ -11,21 +11,19 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.test import Client
-from django.urls import path, re_path
+from django.urls import path
 from django.utils import timezone
-from django.views.static import serve
 
 from consult_portal import demo
 from consult_portal.images import clean_image
 from consult_portal.models import AuditEntry, User
 from consult_portal.passwords import CharacterMixValidator
 from consult_portal.urls import urlpatterns as portal_urlpatterns
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 from tests.topics.conftest import photo, suggestion  # noqa: F401 - suggestion is a fixture
 from topics.models import TopicPhoto
 
@@ -43,21 +41,12 @@ PRODUCTION = {
 CHANGE = "/accounts/password_change/"
 
 
-def _media(request, path):
-    """What the reverse proxy does for /media/ in production (the portal serves it only with DEBUG)."""
-    return serve(request, path, document_root=django_settings.MEDIA_ROOT)
-
-
 def _boom(request):
     raise RuntimeError("a failing view")
 
 
-# The portal's URLs plus a media route and a failing view, for the header tests.
-urlpatterns = [
-    *portal_urlpatterns,
-    re_path(r"^media/(?P<path>.*)$", _media),
-    path("test-boom/", _boom),
-]
+# The portal's URLs plus a failing view, for the header tests.
+urlpatterns = [*portal_urlpatterns, path("test-boom/", _boom)]
 
 
 # Passwords
@@ -337,14 +326,14 @@ def _assert_hardened(response):
 def test_every_kind_of_response_carries_the_security_headers(office, settings):
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
-    default_storage.save("topics/2026/01/street.jpg", photo().file)
+    member = MemberFactory(photo=photo())  # an active member's photo: public, like their duty-code page
     browser = Client(raise_request_exception=False)
     responses = {
         "home": browser.get("/"),
         "404": browser.get("/no-such-page/"),
         "500": browser.get("/test-boom/"),
         "static": browser.get("/static/css/portal.css"),
-        "media": browser.get("/media/topics/2026/01/street.jpg"),
+        "media": browser.get(member.photo.url),
         "login": browser.get("/accounts/login/"),
         "redirect": browser.get("/staff/"),
     }
@@ -361,7 +350,7 @@ def test_every_kind_of_response_carries_the_security_headers(office, settings):
     _assert_hardened(browser.get("/admin/"))
 
 
-def test_the_portal_itself_does_not_serve_uploads_in_production(client):
+def test_the_portal_itself_does_not_serve_uploads_in_production(client, db):
     default_storage.save("topics/2026/01/evil.html", photo().file)
     response = client.get("/media/topics/2026/01/evil.html")
     assert response.status_code == 404

@@ -53,6 +53,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "outcomes:qr": EVERYONE,
     "public-stats": EVERYONE,
     "public-stats-csv": EVERYONE,
+    # Uploaded files: the route lets everyone in, each file is then checked against its object (consult_portal.media,
+    # each app's photo_access.py; tested in tests/<app>/test_photo_access.py), a refusal being the 404 of a missing one.
+    "media": EVERYONE,
     # Any login
     "password_change": LOGINS,
     "password_change_done": LOGINS,
