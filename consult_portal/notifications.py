@@ -7,6 +7,7 @@ attempt; `sweep` re-enqueues those and any claim left behind by a crashed worker
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import links, sms
 from .models import Notification
@@ -54,6 +55,53 @@ def notify(
         return Notification.objects.get(dedup_key=dedup_key)
     transaction.on_commit(lambda: enqueue(notification.pk), robust=True)
     return notification
+
+
+def tell_users(
+    users: Iterable,
+    *,
+    kind: str,
+    key: str,
+    subject,
+    link: str,
+    body="",
+    obj=None,
+    email: bool = True,
+) -> int:
+    """Tell each user: an in-app notice always, an email where they have an address, and an SMS where they chose
+    SMS (both as their preferences say, and only for messages worth an email: `email=False` keeps a message in-app).
+
+    `subject` and `body` may be callables, worded then in the portal's language whatever the staff use; `link` is a
+    site path (the inbox opens it; mail and SMS make it absolute). `key` names the event: the user and the channel
+    are added to it, so the same event told twice queues nothing more. Returns how many messages were queued.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(subject() if callable(subject) else subject)
+        body = str(body() if callable(body) else body)
+    count = 0
+    for user in users:
+        for channel, address in channels_for(user, email=email):
+            notify(
+                channel=channel,
+                kind=kind,
+                subject=subject,
+                body=body,
+                recipient=user,
+                address=address,
+                dedup_key=f"{key}:{user.pk}:{channel}",
+                link=link,
+                obj=obj,
+            )
+            count += 1
+    return count
+
+
+def channels_for(user, *, email: bool = True) -> list[tuple[str, str]]:
+    """(channel, address) of each way `user` hears of a message: in-app always; email and SMS as they chose."""
+    found = [(Notification.Channel.INAPP, "")]
+    if email and user.email:
+        found.append((Notification.Channel.EMAIL, ""))
+    return found
 
 
 def enqueue(notification_id: int) -> bool:

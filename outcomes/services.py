@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from consult_portal import audit
 from consult_portal.models import Notification, ResponsibleUnit, Role, User
 from consult_portal.notifications import notify as queue_notification
+from consult_portal.notifications import tell_users
 from members.models import Member
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
@@ -87,34 +88,6 @@ def supervising_users(item: OutcomeItem):
     return User.objects.filter(member__supervised_outcomes=item, is_active=True).order_by("pk")
 
 
-def tell(
-    users: Iterable[User], *, kind: str, key: str, subject, body: str = "", link: str, item: OutcomeItem, email=True
-) -> int:
-    """Queue an in-app notice (and an email where the user has an address) for each user, worded in the
-    portal's language. `subject` is a callable so it is translated under that language; `key` names the
-    event, the user and channel are added to it."""
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(subject())
-    count = 0
-    for user in users:
-        channels = [Notification.Channel.INAPP]
-        if email and user.email:
-            channels.append(Notification.Channel.EMAIL)
-        for channel in channels:
-            queue_notification(
-                channel=channel,
-                kind=kind,
-                subject=text,
-                body=body,
-                recipient=user,
-                dedup_key=f"{key}:{user.pk}:{channel}",
-                link=link,
-                obj=item,
-            )
-            count += 1
-    return count
-
-
 @transaction.atomic
 def outcome_hand_over(
     *,
@@ -168,7 +141,7 @@ def outcome_hand_over(
     audit.record(actor=by, action="outcome_hand_over", obj=item, after=audit.snapshot(item, AUDIT_FIELDS))
     _event(item, EK.HANDED_OVER, by, f"{unit.name} · {contact_name.strip()} · {deadline.isoformat()}")
     if notify:
-        tell(
+        tell_users(
             unit_users(item),
             kind="outcome_assigned",
             key=f"outcome-assigned:{item.pk}",
@@ -178,16 +151,16 @@ def outcome_hand_over(
             ),
             body=item.text,
             link=unit_link(item),
-            item=item,
+            obj=item,
         )
-        tell(
+        tell_users(
             supervising_users(item),
             kind="outcome_supervise",
             key=f"outcome-supervise:{item.pk}",
             subject=lambda: _("You supervise the handling of an item by %(unit)s") % {"unit": unit.name},
             body=item.text,
             link=supervisor_link(item),
-            item=item,
+            obj=item,
             email=False,
         )
     return item
@@ -250,14 +223,14 @@ def outcome_answer(
     if not notify:
         return item
     answers = OutcomeEvent.objects.filter(item=item, kind=EK.ANSWERED).count()
-    tell(
+    tell_users(
         handling_staff(item),
         kind="outcome_answered",
         key=f"outcome-answered:{item.pk}:{answers}",
         subject=lambda: _("%(unit)s answered an item: please accept or return it") % {"unit": item.unit.name},
         body=item.text,
         link=staff_link(item),
-        item=item,
+        obj=item,
         email=False,
     )
     return item
@@ -276,14 +249,14 @@ def outcome_accept(*, item: OutcomeItem, by, notify: bool = True) -> OutcomeItem
     audit.record(actor=by, action="outcome_accept", obj=item, before=before, after=audit.snapshot(item, AUDIT_FIELDS))
     _event(item, EK.ACCEPTED, by, item.get_status_display())
     if notify:
-        tell(
+        tell_users(
             unit_users(item),
             kind="outcome_accepted",
             key=f"outcome-accepted:{item.pk}",
             subject=lambda: _("Your answer was accepted: %(status)s") % {"status": item.get_status_display()},
             body=item.text,
             link=unit_link(item),
-            item=item,
+            obj=item,
             email=False,
         )
     return item
@@ -309,14 +282,14 @@ def outcome_return(*, item: OutcomeItem, note: str, by) -> OutcomeItem:
     )
     _event(item, EK.RETURNED, by, note.strip())
     returns = OutcomeEvent.objects.filter(item=item, kind=EK.RETURNED).count()
-    tell(
+    tell_users(
         unit_users(item),
         kind="outcome_returned",
         key=f"outcome-returned:{item.pk}:{returns}",
         subject=lambda: _("Your answer was returned: please complete it"),
         body=note.strip(),
         link=unit_link(item),
-        item=item,
+        obj=item,
     )
     return item
 
@@ -363,14 +336,14 @@ def outcome_publish(*, item: OutcomeItem, by, notify: bool = True) -> OutcomeIte
             link=reverse("outcomes:survey", args=[item.pk]),
             obj=item,
         )
-    tell(
+    tell_users(
         supervising_users(item),
         kind="outcome_published",
         key=f"outcome-published:{item.pk}:supervisor",
         subject=lambda: _("The result of an item you supervise has been published"),
         body=item.text,
         link=link,
-        item=item,
+        obj=item,
         email=False,
     )
     return item
@@ -399,14 +372,14 @@ def outcome_change_deadline(*, item: OutcomeItem, deadline: date, reason: str, b
         after=audit.snapshot(item, AUDIT_FIELDS) | {"reason": reason.strip()},
     )
     _event(item, EK.DEADLINE, by, f"{old.isoformat()} → {deadline.isoformat()}: {reason.strip()}")
-    tell(
+    tell_users(
         unit_users(item),
         kind="outcome_deadline",
         key=f"outcome-deadline:{item.pk}:{deadline.isoformat()}",
         subject=lambda: _("The deadline of an item is now %(deadline)s") % {"deadline": deadline.isoformat()},
         body=item.text,
         link=unit_link(item),
-        item=item,
+        obj=item,
     )
     return item
 
@@ -430,14 +403,14 @@ def outcome_set_supervisors(*, item: OutcomeItem, members: Iterable[Member], by)
     )
     _event(item, EK.SUPERVISORS, by, "、".join(m.name for m in members) or "—")
     added = User.objects.filter(member__in=[m for m in members if m.pk not in before], is_active=True).order_by("pk")
-    tell(
+    tell_users(
         added,
         kind="outcome_supervise",
         key=f"outcome-supervise:{item.pk}",
         subject=lambda: _("You supervise the handling of an item by %(unit)s") % {"unit": item.unit.name},
         body=item.text,
         link=supervisor_link(item),
-        item=item,
+        obj=item,
         email=False,
     )
     return item
@@ -453,14 +426,14 @@ def outcome_comment(*, item: OutcomeItem, text: str, by) -> OutcomeEvent:
         raise ValidationError(_("The comment is empty."))
     event = _event(item, EK.COMMENT, by, text.strip())
     audit.record(actor=by, action="outcome_comment", obj=item, after={"comment": text.strip()})
-    tell(
+    tell_users(
         unit_users(item),
         kind="outcome_comment",
         key=f"outcome-comment:{event.pk}",
         subject=lambda: _("A supervising member commented on an item"),
         body=text.strip(),
         link=unit_link(item),
-        item=item,
+        obj=item,
         email=False,
     )
     return event
