@@ -17,7 +17,7 @@ from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
 
-from . import reminders
+from . import notices, reminders
 from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform, RecordItem, Research
 
 M = Meeting.Status
@@ -184,7 +184,7 @@ def _transition(
     meeting.save()
     # Drop unsent reminders computed for the old time or status; queue those due now, in this transaction.
     reminders.remind_meeting(meeting.pk)
-    MeetingTransition.objects.create(
+    transition = MeetingTransition.objects.create(
         meeting=meeting,
         actor=by,
         from_status=from_status,
@@ -192,6 +192,7 @@ def _transition(
         reason=reason.strip(),
         old_starts_at=old_starts_at,
     )
+    notices.meeting_changed(meeting, transition, moved=moved)  # invitees hear of a new time, a postponement…
     audit.record(
         actor=by,
         action=f"meeting_{to_status}",
@@ -352,6 +353,7 @@ def participants_invite(
         audit.record(
             actor=by, action="participant_invite", obj=meeting, after=audit.snapshot(participant, PARTICIPANT_FIELDS)
         )
+    notices.invited(invited)
     return invited
 
 
