@@ -110,10 +110,10 @@ def test_the_lockout_list_counts_one_wrong_password_and_five_in_english(client, 
     _english(client)
     settings.AXES_FAILURE_LIMIT = 1
     html = client.get(reverse("accounts-locked")).content.decode()
-    assert "locked after 1 wrong password;" in html
+    assert "locked at one address after 1 wrong password there;" in html
     settings.AXES_FAILURE_LIMIT = 5
     html = client.get(reverse("accounts-locked")).content.decode()
-    assert "locked after 5 wrong passwords;" in html
+    assert "locked at one address after 5 wrong passwords there;" in html
 
 
 def test_sinking_members_counts_one_member_and_two_members_in_english(client, office, town_b):
