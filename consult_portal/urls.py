@@ -12,6 +12,8 @@ from . import account_views, audit_views, media, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # nginx's `error_page 413` target: its refusal of a body over client_max_body_size shows the portal's page.
+    path("request-too-large", views.request_too_large, name="request-too-large"),
     # Before Django's own routes: the reset mail links to PORTAL_BASE_URL, not to the request's Host.
     path("accounts/password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     # Django's account pages, the two that set a password audited (they come first, so they answer their paths).

@@ -98,3 +98,10 @@ def server_error(request):
     if unreachable:
         response["Retry-After"] = "30"
     return response
+
+
+def request_too_large(request):
+    """The 413 page: what was sent is over REQUEST_BODY_MAX_BYTES. `limit_request_body` answers with it, and nginx
+    shows it for its own `client_max_body_size` refusal (`error_page 413 /request-too-large`)."""
+    limit = settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)
+    return render(request, "request_too_large.html", {"limit_mb": limit}, status=413)

@@ -24,6 +24,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # Public pages and the account pages Django provides
     "home": EVERYONE,
     "healthz": EVERYONE,
+    "request-too-large": EVERYONE,  # the 413 page, also nginx's error_page for client_max_body_size
     "login": EVERYONE,
     "logout": EVERYONE,
     "password_reset": EVERYONE,
