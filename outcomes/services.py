@@ -24,6 +24,7 @@ from consult_portal.notifications import notify as queue_notification
 from consult_portal.notifications import tell_users
 from members.models import Member
 from sessions.models import Meeting, RecordItem
+from topics import services as topic_services
 from topics.models import Topic
 
 from .models import OutcomeEvent, OutcomeItem, ProgressPhoto, ProgressUpdate
@@ -305,6 +306,13 @@ def _submitters(item: OutcomeItem) -> list[Topic]:
     )
 
 
+def _topics(item: OutcomeItem) -> list[Topic]:
+    """The topics an item answers: its own, else all those of its meeting."""
+    if item.topic_id is not None:
+        return [item.topic]
+    return list(item.meeting.topics.order_by("pk")) if item.meeting_id is not None else []
+
+
 @transaction.atomic
 def outcome_publish(*, item: OutcomeItem, by, notify: bool = True) -> OutcomeItem:
     """Publish the handling result of a closed item (公示办理结果); residents can then rate it, and those who
@@ -319,10 +327,17 @@ def outcome_publish(*, item: OutcomeItem, by, notify: bool = True) -> OutcomeIte
     item.save(update_fields=["published_at"])
     audit.record(actor=by, action="outcome_publish", obj=item, before=before, after=audit.snapshot(item, AUDIT_FIELDS))
     _event(item, EK.PUBLISHED, by)
+    # The last result behind a topic concludes it, here; its submitters are told once, by the conclusion's SMS.
+    concluded = set()
+    for topic in _topics(item):
+        if done := topic_services.topic_conclude_if_done(topic=topic, by=by, notify=notify):
+            concluded.add(done.pk)
     if not notify:
         return item
     link = reverse("outcomes:detail", args=[item.pk])
     for topic in _submitters(item):
+        if topic.pk in concluded or topic.merged_into_id in concluded:
+            continue
         with translation.override(settings.LANGUAGE_CODE):
             text = _("The result of your topic %(code)s has been published. Tell us how satisfied you are:") % {
                 "code": topic.tracking_code

@@ -214,6 +214,18 @@ class NoteForm(CleanTextMixin, forms.Form):
     )
 
 
+class CloseForm(CleanTextMixin, forms.Form):
+    public_note = forms.CharField(
+        label=_("Note shown to the submitter"),
+        max_length=1000,
+        help_text=_("What came of the consultation, since it handed over no outcome items."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class VisitForm(CleanTextMixin, forms.Form):
     internal_note = forms.CharField(label=_("Visit notes"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     public_note = forms.CharField(

@@ -96,6 +96,9 @@ class Topic(models.Model):
         related_name="forwarded_topics",
     )
     public_reason = models.TextField(_("reason shown to the submitter"), blank=True)
+    # When nothing more happens to it (concluded, declined, forwarded; merged: when the topic it went into closes).
+    # The retention of the submitter's data counts from here.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The one-time key of the public form that created the topic: a double click creates one topic.
     submission_key = models.CharField(max_length=36, null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(

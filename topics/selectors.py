@@ -69,6 +69,27 @@ def topic_by_code(code: str) -> Topic:
     return Topic.objects.select_related("town", "village", "merged_into").get(tracking_code=code)
 
 
+def primary(topic: Topic) -> Topic:
+    """The topic that goes on: the one a merged topic went into, else the topic itself."""
+    return topic.merged_into if topic.status == Topic.Status.MERGED and topic.merged_into_id else topic
+
+
+def outcome_items(topic: Topic) -> QuerySet:
+    """The outcome items behind a topic: its own, those of the topics merged into it, and those of the meetings it was
+    consulted at that name no topic (a meeting on several topics hands its items over as the meeting's).
+
+    Read through the reverse relations (`Topic.outcomes`, `Topic.meetings`): topics imports no app built on it."""
+    group = Topic.objects.filter(Q(pk=topic.pk) | Q(merged_into_id=topic.pk)).values("pk")
+    meetings = topic.meetings.model.objects.filter(topics__in=group).values("pk")
+    return topic.outcomes.model.objects.filter(Q(topic__in=group) | Q(topic__isnull=True, meeting__in=meetings))
+
+
+def published_results(topic: Topic) -> QuerySet:
+    """The published results (公示) behind a topic, or behind the one it was merged into: its tracking page's."""
+    items = outcome_items(primary(topic)).filter(published_at__isnull=False)
+    return items.select_related("unit").order_by("published_at", "pk")
+
+
 def likely_duplicates(topic: Topic, limit: int = 5, threshold: float = 0.5) -> list[tuple[Topic, float]]:
     """Other open topics of the same village (or town when no village) whose titles look alike."""
     candidates = Topic.objects.exclude(pk=topic.pk).exclude(status__in=[Topic.Status.MERGED, Topic.Status.DECLINED])

@@ -5,11 +5,13 @@ transaction; a resident who left a phone number is told of status changes by SMS
 Residents' personal data (name, phone) stays out of the audit snapshots.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -18,9 +20,13 @@ from consult_portal.models import Area, Notification, ResponsibleUnit
 from consult_portal.notifications import notify as queue_notification
 from members.models import Member
 
+from . import selectors
 from .models import ConsultationPlan, PlanEntry, Topic, TopicEvent, TopicPhoto
 
 S = Topic.Status
+# The statuses in which a topic closes (closed_at): nothing more happens to it. A merged topic closes with the
+# topic it went into.
+CLOSING = (S.CONCLUDED, S.DECLINED, S.FORWARDED)
 
 # Which status may follow which. Declined, merged, forwarded and concluded are final.
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -51,6 +57,7 @@ AUDIT_FIELDS = [
     "merged_into",
     "forwarded_to",
     "public_reason",
+    "closed_at",
 ]
 
 
@@ -62,8 +69,11 @@ def _track_link(topic: Topic) -> str:
     return f"/topics/track/{topic.tracking_code}/"
 
 
-def _text_submitter(topic: Topic, *, kind: str, dedup_key: str, subject, body: str = "") -> None:
-    """Queue an SMS to the resident who left a phone, worded in the portal's language whatever the staff use."""
+def _text_submitter(
+    topic: Topic, *, kind: str, dedup_key: str, subject, body: str = "", link: str | None = None
+) -> None:
+    """Queue an SMS to the resident who left a phone, worded in the portal's language whatever the staff use; with
+    the link to the topic's page unless told another."""
     with translation.override(settings.LANGUAGE_CODE):
         text = subject()
     queue_notification(
@@ -74,7 +84,7 @@ def _text_submitter(topic: Topic, *, kind: str, dedup_key: str, subject, body: s
         address=topic.submitter_phone,
         dedup_key=dedup_key,
         obj=topic,
-        link=_track_link(topic),
+        link=link or _track_link(topic),
     )
 
 
@@ -172,11 +182,13 @@ def topic_change_status(
     merged_into: Topic | None = None,
     forwarded_to: ResponsibleUnit | None = None,
     notify: bool = True,
+    closed_at: datetime | None = None,
 ) -> Topic:
     """Move a topic to `to_status`, write the history entry and the audit record; return the fresh topic.
 
     Declining needs a public note (it becomes the reason the submitter reads); merging needs the
-    topic it is merged into; forwarding needs the unit.
+    topic it is merged into; forwarding needs the unit. A topic that closes (CLOSING) is dated `closed_at`, now
+    by default, and so are the topics merged into it; one merged into a closed topic closes now.
     """
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     from_status = topic.status
@@ -198,7 +210,13 @@ def topic_change_status(
     if to_status in (S.DECLINED, S.MERGED, S.FORWARDED) and public_note.strip():
         topic.public_reason = public_note.strip()
     topic.status = to_status
-    topic.save(update_fields=["status", "merged_into", "forwarded_to", "public_reason", "updated_at"])
+    if to_status in CLOSING:
+        topic.closed_at = closed_at or timezone.now()
+    elif to_status == S.MERGED and merged_into.closed_at is not None:
+        topic.closed_at = timezone.now()
+    topic.save(update_fields=["status", "merged_into", "forwarded_to", "public_reason", "closed_at", "updated_at"])
+    if to_status in CLOSING:
+        Topic.objects.filter(merged_into=topic, closed_at__isnull=True).update(closed_at=topic.closed_at)
 
     event = TopicEvent.objects.create(
         topic=topic,
@@ -224,6 +242,72 @@ def topic_change_status(
             body=public_note,
         )
     return topic
+
+
+@transaction.atomic
+def topic_conclude_if_done(*, topic: Topic, by, notify: bool = True) -> Topic | None:
+    """Conclude (已办结) a consulted topic once every outcome item behind it (`selectors.outcome_items`: the topics
+    merged into it included) is final and published, dated by the last publication. Its submitter, and those of the
+    topics merged into it, get one SMS each with the link to rate it: the survey of its one result, else the topic's
+    page, which shows each result with its survey. Returns the concluded topic, or None while anything is still open
+    (or there is nothing to conclude).
+
+    Called by the publication of a result (outcomes.services.outcome_publish), in its transaction; `topic` may be a
+    merged topic: the one it went into is concluded."""
+    topic = Topic.objects.select_for_update().get(pk=selectors.primary(topic).pk)
+    if topic.status != S.CONSULTED:
+        return None
+    # A published item is final (the outcome_published_only_when_final constraint).
+    items = selectors.outcome_items(topic).aggregate(
+        total=Count("pk"), unpublished=Count("pk", filter=Q(published_at__isnull=True)), last=Max("published_at")
+    )
+    if not items["total"] or items["unpublished"]:
+        return None
+    topic = topic_change_status(
+        topic=topic, to_status=S.CONCLUDED, by=by, action="conclude", notify=False, closed_at=items["last"]
+    )
+    if notify:
+        # The survey of the one result, else the topic's page, which links to each result and its survey.
+        results = list(selectors.published_results(topic).values_list("pk", flat=True)[:2])
+        survey = reverse("outcomes:survey", args=results) if len(results) == 1 else None
+        told = Topic.objects.filter(Q(pk=topic.pk) | Q(merged_into=topic)).exclude(submitter_phone="").order_by("pk")
+        for submitted in told:
+            _text_submitter(
+                submitted,
+                kind="topic_concluded",
+                dedup_key=f"topic-concluded:{submitted.pk}",
+                subject=lambda code=submitted.tracking_code: (
+                    _("Your topic %(code)s is concluded. See the result and tell us how satisfied you are:")
+                    % {"code": code}
+                ),
+                link=survey,
+            )
+    return topic
+
+
+@transaction.atomic
+def topic_close(*, topic: Topic, by, public_note: str, internal_note: str = "") -> Topic:
+    """Staff close (已办结) a consulted topic that has no outcome items, with a note its submitter reads (and is sent).
+
+    A topic with outcome items closes by itself when their results are all published (`topic_conclude_if_done`)."""
+    topic = Topic.objects.select_for_update().get(pk=topic.pk)
+    if topic.status != S.CONSULTED:
+        raise _cannot_go(topic.status, S.CONCLUDED)
+    if not public_note.strip():
+        raise ValidationError(_("Closing a topic needs a note the submitter can read."))
+    if selectors.outcome_items(topic).exists():
+        raise ValidationError(
+            _("This topic has outcome items: it closes by itself once all their results are published."),
+            code="has_outcomes",
+        )
+    return topic_change_status(
+        topic=topic,
+        to_status=S.CONCLUDED,
+        by=by,
+        action="conclude",
+        public_note=public_note.strip(),
+        internal_note=internal_note.strip(),
+    )
 
 
 @transaction.atomic

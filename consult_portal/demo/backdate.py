@@ -6,6 +6,7 @@ from collections import defaultdict
 from outcomes.models import OutcomeEvent, OutcomeItem, ProgressUpdate
 from sessions.models import Meeting, MeetingTransition
 from topics.models import Topic, TopicEvent
+from topics.services import CLOSING
 
 from .common import BuilderBase, MeetingPlan, TopicPlan
 
@@ -32,13 +33,20 @@ class BackdateStage(BuilderBase):
                 event.at = last
             changed_events += rows
             topic.created_at, topic.updated_at = plan.created, last
+            if topic.status in CLOSING:
+                topic.closed_at = max(event.at for event in rows if event.to_status == topic.status)
             if topic.submitter_phone:
                 topic.consent_at = plan.created
             topic.tracking_code = self.code(codes)
             changed_topics.append(topic)
+        # A merged topic closed when the topic it went into did.
+        closed = {topic.pk: topic.closed_at for topic in changed_topics}
+        for topic in changed_topics:
+            if topic.status == Topic.Status.MERGED and topic.closed_at is not None:
+                topic.closed_at = closed.get(topic.merged_into_id, topic.closed_at)
         TopicEvent.objects.bulk_update(changed_events, ["at"], batch_size=500)
         Topic.objects.bulk_update(
-            changed_topics, ["created_at", "updated_at", "consent_at", "tracking_code"], batch_size=500
+            changed_topics, ["created_at", "updated_at", "consent_at", "tracking_code", "closed_at"], batch_size=500
         )
 
         tokens = set(Meeting.objects.values_list("checkin_token", flat=True))

@@ -1,4 +1,5 @@
-"""The demo outcomes: record items handed over and worked on, satisfaction, and the topics they conclude."""
+"""The demo outcomes: record items handed over and worked on, satisfaction, and the topics they conclude: a topic
+whose results are all published concludes by itself (outcome_publish), as on the portal."""
 
 from datetime import datetime, timedelta
 
@@ -6,7 +7,7 @@ from django.utils import timezone
 
 from outcomes import services as outcome_services
 from outcomes.models import OutcomeItem, ProgressUpdate, SatisfactionResponse
-from topics import services as topic_services
+from topics.models import Topic
 
 from .common import OS, TS, BuilderBase, MeetingPlan, TopicPlan
 from .data import PHONE_PREFIXES
@@ -62,7 +63,8 @@ class OutcomesStage(BuilderBase):
                 continue
             recorded = meeting.times[-1]
             topic_plan = meeting.topics[0]
-            all_final, last = True, recorded
+            # Published once the meeting's items are all handed over: the last one published concludes its topics.
+            to_publish, last_published = [], recorded
             for item, status in statuses[meeting.obj.pk]:
                 if status is None:
                     continue
@@ -119,21 +121,26 @@ class OutcomesStage(BuilderBase):
                 if final:
                     obj = outcome_services.outcome_accept(item=obj, by=self.office, notify=False)
                     closed = moments.pop(0)
-                    last = max(last, closed)
                 if published:
-                    obj = outcome_services.outcome_publish(item=obj, by=self.office, notify=False)
+                    to_publish.append(obj)
                     published_at = moments.pop(0)
-                    last = max(last, published_at)
+                    last_published = max(last_published, published_at)
                     responses += self.satisfaction(obj, meeting, status, published_at)
-                all_final &= final
                 self.outcome_times.append((obj, handed, answered, closed, published_at))
                 overdue = not final and deadline < self.today
                 if overdue or rng.random() < 0.2:
                     for member in rng.sample(meeting.members, min(len(meeting.members), rng.randint(1, 2))):
                         supervisors.append(OutcomeItem.supervisors.through(outcomeitem_id=obj.pk, member_id=member.pk))
-            if all_final and meeting.group in ("prev", "cur"):
-                for topic in meeting.topics:
-                    self.concluded_at[id(topic)] = self.cap(last + timedelta(days=rng.randint(1, 5)))
+            for obj in to_publish:
+                outcome_services.outcome_publish(item=obj, by=self.office, notify=False)
+            concluded = set(
+                Topic.objects.filter(pk__in=[t.obj.pk for t in meeting.topics], status=TS.CONCLUDED).values_list(
+                    "pk", flat=True
+                )
+            )
+            for topic in meeting.topics:
+                if topic.obj.pk in concluded:
+                    self.concluded_at[id(topic)] = last_published
         OutcomeItem.supervisors.through.objects.bulk_create(supervisors)
         responses = SatisfactionResponse.objects.bulk_create(responses, batch_size=500)
         for response in responses:
@@ -173,16 +180,8 @@ class OutcomesStage(BuilderBase):
         return rows
 
     def run_conclusions(self, topics: list[TopicPlan]) -> None:
+        """The moment of the history entry of each topic its last published result concluded (`run_outcomes`)."""
         for plan in topics:
             when = self.concluded_at.get(id(plan))
-            if when is None or plan.obj is None:
-                continue
-            plan.obj = topic_services.topic_change_status(
-                topic=plan.obj,
-                to_status=TS.CONCLUDED,
-                by=self.office,
-                action="conclude",
-                public_note="协商成果已全部办理完毕，办理结果已公示。",
-                notify=False,
-            )
-            plan.times.append(when)
+            if when is not None and plan.obj is not None:
+                plan.times.append(when)

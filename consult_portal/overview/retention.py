@@ -1,7 +1,8 @@
 """Retention of residents' personal data.
 
 Some months after they stop being needed (SUBMITTER_RETENTION_MONTHS, 24 by default) the portal forgets:
-- the name and phone of a topic's submitter, counted from the topic's closing; the topic and its history stay;
+- the name and phone of a topic's submitter, counted from the topic's closing (`Topic.closed_at`: concluded, declined
+  or forwarded, and a merged topic when the topic it went into closes); the topic and its history stay;
 - the phone given with a satisfaction response, counted from the item's publication; the rating, comment
   and village stay, so satisfaction figures do not change;
 - the phone of the people other than members invited to, or checked in at, a meeting, counted from the
@@ -49,17 +50,22 @@ MASKED_NAME_SUFFIX = "**"
 def closed_before(cutoff: datetime) -> QuerySet:
     """Topics closed before `cutoff` that still hold a submitter's name or phone.
 
-    The closing time is that of the last history entry into a closed status (the topic's last change
-    when a topic has no such entry, as imported ones may not)."""
+    The closing time is the topic's `closed_at`; without one (a topic closed before the field, or imported), that of
+    the last history entry into a closed status, else the topic's last change. A merged topic without one waits for
+    the topic it went into: its submitter is told of that topic's result."""
     return (
         Topic.objects.filter(status__in=CLOSED)
         .exclude(submitter_name="", submitter_phone="")
+        .exclude(status=S.MERGED, closed_at__isnull=True)
         .annotate(
-            closed_at=Coalesce(
-                Max("events__at", filter=Q(events__to_status__in=CLOSED)), "updated_at", output_field=DateTimeField()
+            closed_on=Coalesce(
+                "closed_at",
+                Max("events__at", filter=Q(events__to_status__in=CLOSED)),
+                "updated_at",
+                output_field=DateTimeField(),
             )
         )
-        .filter(closed_at__lt=cutoff)
+        .filter(closed_on__lt=cutoff)
     )
 
 

@@ -71,3 +71,15 @@ def test_the_demo_back_office_shows_its_figures(seeded, client):
     client.force_login(User.objects.get(username="office"))
     html = client.get("/staff/").content.decode()
     assert 'data-figure="members_active">185<' in html
+
+
+def test_the_demo_holds_a_topic_that_went_all_the_way_to_concluded(seeded, client):
+    concluded = Topic.objects.filter(status=Topic.Status.CONCLUDED, closed_at__isnull=False)
+    topic = next(t for t in concluded if t.outcomes.exists())
+    items = list(topic.outcomes.all())
+    assert all(item.published_at is not None for item in items)
+    assert topic.closed_at == max(item.published_at for item in items)
+    html = client.get(f"/topics/track/{topic.tracking_code}/").content.decode()
+    assert "已办结" in html
+    for item in items:
+        assert f'href="/outcomes/{item.pk}/"' in html and f'href="/outcomes/{item.pk}/survey/"' in html

@@ -13,6 +13,7 @@ from django.utils import timezone
 from consult_portal.models import AuditEntry, Notification
 from consult_portal.overview import retention
 from outcomes import selectors as outcome_selectors
+from outcomes import services as outcome_services
 from outcomes import services_survey as survey_services
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from sessions.models import Participant
@@ -359,3 +360,44 @@ def test_beat_runs_the_purge_and_the_audit_pruning_every_night(db):
     assert purge_personal_data() == dict.fromkeys(retention.KINDS, 0)
     assert prune_audit_log() == 0
     assert AuditEntry.objects.get(action="audit_prune").after["days"] == 180
+
+
+# -- counted from the topic's closing (#15) -------------------------------------------------------------
+
+
+def _consulted_with_an_accepted_item(town, phone=PHONE):
+    topic = TopicFactory(
+        town=town, status="consulted", submitter_name="李阿姨", submitter_phone=phone, consent_at=timezone.now()
+    )
+    item = OutcomeFactory(topic=topic, status="implemented", answer="已修复", closed_at=timezone.now())
+    item.meeting.topics.add(topic)
+    return topic, item
+
+
+def test_the_purge_counts_from_the_day_the_last_result_concluded_the_topic(town_a, office):
+    topic, item = _consulted_with_an_accepted_item(town_a)
+    with _months_later(13):
+        outcome_services.outcome_publish(item=item, by=office)
+    with _months_later(25):
+        call_command("purge_submitters", stdout=io.StringIO())
+        topic.refresh_from_db()
+        assert topic.submitter_phone == PHONE  # consulted 25 months ago, but closed 12 months ago
+    with _months_later(13 + 25):
+        call_command("purge_submitters", stdout=io.StringIO())
+    topic.refresh_from_db()
+    assert topic.status == "concluded" and (topic.submitter_name, topic.submitter_phone) == ("", "")
+
+
+def test_a_merged_topic_keeps_its_submitter_until_the_topic_it_went_into_closes(town_a, office):
+    primary, item = _consulted_with_an_accepted_item(town_a, phone="13911112222")
+    merged = TopicFactory(town=town_a, submitter_name="王大伯", submitter_phone=PHONE, consent_at=timezone.now())
+    topic_services.topic_change_status(topic=merged, to_status="merged", by=office, action="merge", merged_into=primary)
+    with _months_later(25):
+        call_command("purge_submitters", stdout=io.StringIO())
+        merged.refresh_from_db()
+        assert merged.submitter_phone == PHONE  # still told of the result of the topic it went into
+        outcome_services.outcome_publish(item=item, by=office)
+    with _months_later(50):
+        call_command("purge_submitters", stdout=io.StringIO())
+    merged.refresh_from_db()
+    assert merged.submitter_phone == ""

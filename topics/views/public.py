@@ -113,6 +113,9 @@ def track_detail(request, code: str):
         {
             "topic": topic,
             "history": selectors.public_history(topic),
+            # The results published so far (of the topic it went into, when merged), each with its survey.
+            "results": selectors.published_results(topic),
+            "closed_with": selectors.primary(topic),
             # Meetings whose notice is out; planned and cancelled ones are internal.
             "meetings": topic.meetings.exclude(status__in=["planned", "cancelled"])
             .select_related("platform")

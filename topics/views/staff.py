@@ -24,6 +24,7 @@ from consult_portal.phones import normalize_phone
 
 from .. import selectors, services
 from ..forms import (
+    CloseForm,
     ForwardForm,
     MergeForm,
     NoteForm,
@@ -124,6 +125,8 @@ ACTIONS = {
     "merge": (MergeForm, S.MERGED),
     "forward": (ForwardForm, S.FORWARDED),
     "note": (NoteForm, None),
+    # A consulted topic with no outcome items; one with items closes when their results are published.
+    "close": (CloseForm, S.CONCLUDED),
 }
 
 
@@ -132,6 +135,8 @@ def _action_forms(topic: Topic, scope, bound: dict | None = None) -> dict:
     forms_ = {}
     for name, (form_class, target) in ACTIONS.items():
         if target is not None and target not in allowed:
+            continue
+        if name == "close" and selectors.outcome_items(topic).exists():
             continue
         kwargs = {"prefix": name}
         if form_class is MergeForm:
@@ -193,6 +198,10 @@ def topic_action(request, pk: int, action: str):
         try:
             if target is None:
                 services.topic_add_note(
+                    topic=topic, by=request.user, public_note=data["public_note"], internal_note=data["internal_note"]
+                )
+            elif action == "close":
+                services.topic_close(
                     topic=topic, by=request.user, public_note=data["public_note"], internal_note=data["internal_note"]
                 )
             else:
