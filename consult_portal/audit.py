@@ -149,6 +149,7 @@ ACTION_LABELS: dict[str, str] = {
     "office_user_update": _("Set an office account's password (create_office_user)"),
     "password_change": _("Changed their own password"),
     "password_reset": _("Reset their forgotten password"),
+    "notification_preferences": _("Changed their notification settings"),
     "access_refused": _("Was refused a page"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),

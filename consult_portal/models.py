@@ -341,3 +341,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.subject}"
+
+
+class NotificationPreference(models.Model):
+    """How a user hears of things besides the in-app notice, which always comes: by email, by SMS, and whether new
+    residents' topics come one by one or as one message a day. A user without a row has the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email = models.BooleanField(_("by email"), default=True)
+    sms = models.BooleanField(_("by SMS"), default=False)
+    phone = models.CharField(_("mobile for SMS"), max_length=20, blank=True)
+    topic_digest = models.BooleanField(
+        _("new residents' topics in one daily message"),
+        default=False,
+        help_text=_("Instead of one message for each new topic, one message a day listing them."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(name="notification_sms_has_phone", condition=Q(sms=False) | ~Q(phone="")),
+        ]
+
+    def __str__(self):
+        return str(self.user)

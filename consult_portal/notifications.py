@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from . import links, sms
-from .models import Notification
+from .models import Notification, NotificationPreference
 from .privacy import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,9 @@ def notify(
     link: str = "",
     obj=None,
 ) -> Notification:
-    """Queue one message; a second call with the same dedup_key returns the first row and sends nothing."""
+    """Queue one message; a second call with the same dedup_key returns the first row and sends nothing.
+
+    The row's `queued` says which: True when this call queued it, False when it was there already."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -52,7 +54,10 @@ def notify(
                 object_id=obj.pk if obj is not None else None,
             )
     except IntegrityError:
-        return Notification.objects.get(dedup_key=dedup_key)
+        existing = Notification.objects.get(dedup_key=dedup_key)
+        existing.queued = False
+        return existing
+    notification.queued = True
     transaction.on_commit(lambda: enqueue(notification.pk), robust=True)
     return notification
 
@@ -73,15 +78,17 @@ def tell_users(
 
     `subject` and `body` may be callables, worded then in the portal's language whatever the staff use; `link` is a
     site path (the inbox opens it; mail and SMS make it absolute). `key` names the event: the user and the channel
-    are added to it, so the same event told twice queues nothing more. Returns how many messages were queued.
+    are added to it, so the same event told twice queues nothing more. Returns how many messages this call queued.
     """
     with translation.override(settings.LANGUAGE_CODE):
         subject = str(subject() if callable(subject) else subject)
         body = str(body() if callable(body) else body)
+    users = list(users)
+    chosen = preferences(users)
     count = 0
     for user in users:
-        for channel, address in channels_for(user, email=email):
-            notify(
+        for channel, address in channels_for(user, chosen.get(user.pk), email=email):
+            count += notify(
                 channel=channel,
                 kind=kind,
                 subject=subject,
@@ -91,16 +98,27 @@ def tell_users(
                 dedup_key=f"{key}:{user.pk}:{channel}",
                 link=link,
                 obj=obj,
-            )
-            count += 1
+            ).queued
     return count
 
 
-def channels_for(user, *, email: bool = True) -> list[tuple[str, str]]:
-    """(channel, address) of each way `user` hears of a message: in-app always; email and SMS as they chose."""
+def preferences(users: Iterable) -> dict[int, NotificationPreference]:
+    """The users' chosen channels by user id; a user who never chose has no entry (the defaults)."""
+    ids = [user.pk for user in users]
+    return {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)} if ids else {}
+
+
+def channels_for(user, preference: NotificationPreference | None, *, email: bool = True) -> list[tuple[str, str]]:
+    """(channel, address) of each way `user` hears of a message: in-app always; an email to their address unless
+    they turned email off; an SMS to the number they gave if they turned SMS on. `email=False`, for a message not
+    worth more than the inbox, leaves both out. `preference` None: the defaults (in-app and email)."""
     found = [(Notification.Channel.INAPP, "")]
-    if email and user.email:
+    if not email:
+        return found
+    if user.email and (preference is None or preference.email):
         found.append((Notification.Channel.EMAIL, ""))
+    if preference is not None and preference.sms and preference.phone:
+        found.append((Notification.Channel.SMS, preference.phone))
     return found
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, audit_views, media, views
+from . import account_views, audit_views, media, preferences, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("accounts/home/", views.account_home, name="account-home"),
+    path("accounts/notifications/", preferences.notification_settings, name="notification-settings"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/read/", views.inbox_read, name="inbox-read"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),

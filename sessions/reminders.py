@@ -31,7 +31,6 @@ from .models import Meeting, Participant
 KIND = "meeting_reminder"
 GRACE = timedelta(hours=6)
 REMINDED = (Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED)
-CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.INAPP)
 
 
 def offsets() -> list[int]:
@@ -126,12 +125,13 @@ def remind_meeting(meeting_pk: int, now: datetime | None = None) -> int:
     subject, body = _text(meeting)
     link = f"/meetings/{meeting.pk}/"
     queued = 0
+    invitees = list(invitees)
+    chosen = notifications.preferences([participant.member.user for participant in invitees])
     for participant in invitees:
         user = participant.member.user
         for days in due:
-            for channel in CHANNELS:
-                if channel == Notification.Channel.EMAIL and not user.email:
-                    continue
+            # In-app, and email or SMS as the invitee chose (consult_portal/preferences.py).
+            for channel, address in notifications.channels_for(user, chosen.get(user.pk)):
                 key = _key(meeting, participant, days, channel)
                 if key not in existing:
                     notifications.notify(
@@ -141,6 +141,7 @@ def remind_meeting(meeting_pk: int, now: datetime | None = None) -> int:
                         body=body,
                         dedup_key=key,
                         recipient=user,
+                        address=address,
                         link=link,
                         obj=meeting,
                     )

@@ -64,6 +64,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "inbox": LOGINS,
     "inbox-read": LOGINS,
     "inbox-read-all": LOGINS,
+    "notification-settings": LOGINS,
     # Members' own workspace; the check-in needs a member's login
     "workspace": ("member",),
     "workspace-recommend": ("member",),
