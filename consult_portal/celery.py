@@ -21,6 +21,11 @@ app.conf.beat_schedule = {
         "task": "sessions.tasks.send_meeting_reminders",
         "schedule": 15 * 60.0,
     },
+    # Every morning, the staff who chose it get one message listing the day before's new residents' topics.
+    "send-topic-digest": {
+        "task": "topics.tasks.send_topic_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # Retention, at night: residents' personal data past its months, audit entries past their days.
     "purge-personal-data": {
         "task": "consult_portal.overview.tasks.purge_personal_data",

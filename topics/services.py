@@ -20,7 +20,7 @@ from consult_portal.models import Area, Notification, ResponsibleUnit
 from consult_portal.notifications import notify as queue_notification
 from members.models import Member
 
-from . import selectors
+from . import notices, selectors
 from .models import ConsultationPlan, PlanEntry, Topic, TopicEvent, TopicPhoto
 
 S = Topic.Status
@@ -155,6 +155,8 @@ def topic_submit(
     TopicEvent.objects.create(topic=topic, actor=by, action="submit", from_status="", to_status=topic.status)
     if by is not None:
         audit.record(actor=by, action="topic_submit", obj=topic, after=audit.snapshot(topic, AUDIT_FIELDS))
+    if notify and topic.source == Topic.Source.RESIDENT:
+        notices.new_resident_topic(topic, by=by)  # the office and the town's liaison staff, or their daily digest
     if notify and topic.submitter_phone:
         _text_submitter(
             topic,
@@ -351,8 +353,10 @@ def plan_add_topic(
         action="plan",
         public_note=public_note,
         internal_note=internal_note,
-        notify=notify,
+        notify=False,  # a draft is no plan yet: its residents hear of it when it is published (plan_publish)
     )
+    if notify:
+        notices.plan_awaits_approval(plan)
     return entry
 
 
@@ -460,8 +464,9 @@ def plan_approve(
 
 
 @transaction.atomic
-def plan_publish(*, plan: ConsultationPlan, by) -> ConsultationPlan:
-    """Publish an approved plan: it becomes visible to the public."""
+def plan_publish(*, plan: ConsultationPlan, by, notify: bool = True) -> ConsultationPlan:
+    """Publish an approved plan: it becomes visible to the public, and the residents whose topics are in it are
+    told by SMS."""
     plan = ConsultationPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != ConsultationPlan.Status.APPROVED:
         raise ValidationError(_("Only an approved plan can be published."))
@@ -471,4 +476,6 @@ def plan_publish(*, plan: ConsultationPlan, by) -> ConsultationPlan:
     plan.save()
     after = audit.snapshot(plan, PLAN_AUDIT_FIELDS)
     audit.record(actor=by, action="plan_publish", obj=plan, before=before, after=after)
+    if notify:
+        notices.plan_published(plan)
     return plan

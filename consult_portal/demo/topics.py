@@ -38,7 +38,7 @@ class TopicsStage(BuilderBase):
                 approved_on=approved,
                 document_number=document_number,
             )
-            plan = topic_services.plan_publish(plan=plan, by=self.office)
+            plan = topic_services.plan_publish(plan=plan, by=self.office, notify=False)
             plan.published_at = self.cap(self.at(approved + timedelta(days=3), 10))
             plan.save(update_fields=["published_at"])
             self.plans[year] = plan
