@@ -187,3 +187,13 @@ def supervised_item_for_user(request, pk: int) -> OutcomeItem:
         return with_history(OutcomeItem.objects.filter(supervisors=member_id)).get(pk=pk)
     except OutcomeItem.DoesNotExist:
         raise Http404 from None
+
+
+def pending_return(item: OutcomeItem) -> OutcomeEvent | None:
+    """The office's return of the unit's last answer while the unit has not answered again: its note says what the
+    answer lacks (the banner on the unit's page of the item)."""
+    if item.status not in OutcomeItem.OPEN:
+        return None
+    answered_or_returned = [OutcomeEvent.Kind.ANSWERED, OutcomeEvent.Kind.RETURNED]
+    last = item.events.filter(kind__in=answered_or_returned).order_by("-at", "-pk").first()
+    return last if last is not None and last.kind == OutcomeEvent.Kind.RETURNED else None

@@ -69,6 +69,7 @@ def item_detail(request, pk: int, bound: dict | None = None, status: int = 200):
         "item": item,
         "is_open": is_open,
         "errors": bound.get("errors", []),
+        "returned": selectors.pending_return(item),  # shown until the unit answers again
     }
     if is_open:
         context |= {
