@@ -7,15 +7,18 @@ The rule. An open item (assigned or in progress) is reminded OUTCOME_REMINDER_DA
 SMS where OUTCOME_REMINDER_SMS is on. A scan that did not run on the day catches up with the nearest reminder
 not yet sent, so an item is never told "7 days" when 2 are left; a reminder whose day came before the item was
 handed over is skipped (the hand-over notice said it all). An item still open after its deadline is overdue:
-the office, the liaison staff of its town and its supervising members are told once.
+the office, the liaison staff of its town and its supervising members are told once, each in one message for the
+day listing every item newly overdue in their scope (a digest: a catch-up over many items is a few messages, not one
+for each item and person). Each user's channels are theirs to choose (consult_portal/preferences.py).
 
 Exactly once. Each message is an outbox row whose dedup_key names the item, its deadline, the reminder, the
 recipient and the channel. The scan works through the items in batches, each in a transaction holding the
 items' row locks: a second scan, or two at once, finds the keys already there and adds nothing, and only the
 rows it inserted are handed to a worker (ON CONFLICT DO NOTHING stays as a guard); delivery claims each row
 before sending. A changed deadline gives new keys, and a new escalation when the new date passes too.
-Escalation also marks the item (`escalated_on`) under the row lock, which a concurrent scan skips, so the
-history gets one line.
+Escalation marks the items (`escalated_on`) and writes their digests in one transaction under the items' row locks,
+which a concurrent scan skips: each item is in one digest, and the history gets one line. A digest's key names the
+day, its first item, the recipient and the channel.
 """
 
 from collections import defaultdict
@@ -24,11 +27,12 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consult_portal import notifications
+from consult_portal import notifications, office
 from consult_portal.models import Notification, Role, User
 
 from .models import OutcomeEvent, OutcomeItem
@@ -37,15 +41,14 @@ from .services import staff_link, supervisor_link, unit_link
 KIND_DUE = "outcome_due"
 KIND_OVERDUE = "outcome_overdue"
 BATCH = 1000
-# Each escalation fans out to every office user, the town's liaison staff and the supervisors (about 14 messages an
-# item): a smaller batch keeps the items' row locks short while those are written (bench/reminders_bench.py).
-ESCALATE_BATCH = 200
+# A digest lists this many items, then says how many more (the list of overdue items has them all).
+DIGEST_LINES = 50
 CH = Notification.Channel
 
 
 def offsets() -> list[int]:
-    """The configured reminder offsets in days, farthest first."""
-    return sorted({d for d in settings.OUTCOME_REMINDER_DAYS if d > 0}, reverse=True)
+    """The configured reminder offsets in days, farthest first (the office's setting, else OUTCOME_REMINDER_DAYS)."""
+    return list(office.current().outcome_reminder_days)
 
 
 def due_offset(deadline: date, handed_on: date, today: date) -> int | None:
@@ -59,20 +62,33 @@ def due_offset(deadline: date, handed_on: date, today: date) -> int | None:
     return days if handed_on <= deadline - timedelta(days=days) else None
 
 
-def _rows(item: OutcomeItem, users, *, key: str, kind: str, subject: str, body: str, link: str, type_id: int):
+def _rows(
+    item: OutcomeItem | None,
+    users,
+    *,
+    key: str,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str,
+    type_id: int | None,
+    chosen: dict,
+):
+    """The rows telling `users` of an item (of several: `item` None), through the channels each chose (`chosen`:
+    `consult_portal.notifications.preferences`)."""
     for user in users:
-        channels = [CH.INAPP, CH.EMAIL] if user.email else [CH.INAPP]
-        for channel in channels:
+        for channel, address in notifications.channels_for(user, chosen.get(user.pk)):
             yield Notification(
                 dedup_key=f"{key}:{user.pk}:{channel}",
                 recipient=user,
+                address=address,
                 channel=channel,
                 kind=kind,
                 subject=subject[:200],
                 body=body,
                 link=link,
-                content_type_id=type_id,
-                object_id=item.pk,
+                content_type_id=type_id if item is not None else None,
+                object_id=item.pk if item is not None else None,
             )
 
 
@@ -133,11 +149,14 @@ def _due_text(item: OutcomeItem, today: date) -> tuple[str, str]:
     return subject, body
 
 
-def _due_rows(item: OutcomeItem, offset: int, users: list[User], today: date, type_id: int) -> list[Notification]:
+def _due_rows(
+    item: OutcomeItem, offset: int, users: list[User], today: date, type_id: int, chosen: dict
+) -> list[Notification]:
     subject, body = _due_text(item, today)
     key = f"outcome-due:{item.pk}:{item.deadline:%Y%m%d}:{offset}d"
     link = unit_link(item)
-    rows = list(_rows(item, users, key=key, kind=KIND_DUE, subject=subject, body=body, link=link, type_id=type_id))
+    common = {"key": key, "kind": KIND_DUE, "subject": subject, "body": body, "link": link, "type_id": type_id}
+    rows = list(_rows(item, users, chosen=chosen, **common))
     if settings.OUTCOME_REMINDER_SMS and item.contact_phone:
         rows.append(
             Notification(
@@ -173,12 +192,13 @@ def remind_due(today: date) -> int:
                 window.filter(pk__in=batch).select_related("unit").select_for_update(of=("self",)).order_by("pk")
             )
             users = _users_by_unit({item.unit_id for item in items})
+            chosen = notifications.preferences([user for found in users.values() for user in found])
             rows = []
             with translation.override(settings.LANGUAGE_CODE):
                 for item in items:
                     offset = due_offset(item.deadline, timezone.localdate(item.created_at), today)
                     if offset is not None:
-                        rows += _due_rows(item, offset, users[item.unit_id], today, type_id)
+                        rows += _due_rows(item, offset, users[item.unit_id], today, type_id, chosen)
             queued += _queue(rows)[0]
     return queued
 
@@ -187,62 +207,139 @@ def _office_staff() -> list[User]:
     return list(User.objects.filter(groups__name=Role.OFFICE, is_active=True).distinct().order_by("pk"))
 
 
+def _escalated_before(items: list[OutcomeItem]) -> set[int]:
+    """The items whose deadline is one they were escalated for already (moved away and back): they are not escalated
+    again. Each "deadline" history line starts with the date it replaced (services.outcome_change_deadline), so the
+    deadline an escalation was for is found by walking the history back from the deadline the item has now."""
+    found = set()
+    for batch in _chunks(items):
+        deadlines = {item.pk: item.deadline for item in batch}
+        history = defaultdict(list)
+        events = OutcomeEvent.objects.filter(
+            item_id__in=list(deadlines), kind__in=[OutcomeEvent.Kind.ESCALATED, OutcomeEvent.Kind.DEADLINE]
+        )
+        for item_id, kind, note in events.order_by("at", "pk").values_list("item_id", "kind", "note"):
+            history[item_id].append((kind, note))
+        for item_id, lines in history.items():
+            deadline, escalated = deadlines[item_id], set()
+            for kind, note in reversed(lines):
+                if kind == OutcomeEvent.Kind.ESCALATED:
+                    escalated.add(deadline)
+                    continue
+                try:
+                    deadline = date.fromisoformat(note[:10])
+                except ValueError:
+                    break
+            if deadlines[item_id] in escalated:
+                found.add(item_id)
+    return found
+
+
+def _overdue_text(item: OutcomeItem, today: date) -> tuple[str, str]:
+    late = (today - item.deadline).days
+    subject = ngettext(
+        "Overdue by %(days)d day: %(unit)s has not finished an item",
+        "Overdue by %(days)d days: %(unit)s has not finished an item",
+        late,
+    ) % {"days": late, "unit": item.unit.name}
+    body = _("%(text)s\n\nHandling deadline: %(deadline)s. Contact: %(contact)s") % {
+        "text": item.text,
+        "deadline": item.deadline.isoformat(),
+        "contact": " ".join(p for p in (item.contact_name, item.contact_phone) if p),
+    }
+    return subject, body
+
+
+def _digest(items: list[OutcomeItem], today: date, *, list_link: str, one_link) -> dict:
+    """What one person is told of the items newly overdue in their scope: a single item as it is, with its link;
+    several as one list, linking to the list of overdue items."""
+    if len(items) == 1:
+        subject, body = _overdue_text(items[0], today)
+        return {"subject": subject, "body": body, "link": one_link(items[0]), "item": items[0]}
+    lines = [
+        _("- %(unit)s: %(text)s (deadline %(deadline)s)")
+        % {"unit": item.unit.name, "text": item.text[:80], "deadline": item.deadline.isoformat()}
+        for item in items[:DIGEST_LINES]
+    ]
+    if len(items) > DIGEST_LINES:
+        more = len(items) - DIGEST_LINES
+        lines.append(ngettext("…and %(count)d more.", "…and %(count)d more.", more) % {"count": more})
+    subject = ngettext(
+        "%(count)d item is newly overdue (%(day)s)", "%(count)d items are newly overdue (%(day)s)", len(items)
+    ) % {"count": len(items), "day": today.isoformat()}
+    return {"subject": subject, "body": "\n".join(lines), "link": list_link, "item": None}
+
+
+def _audience(items: list[OutcomeItem]) -> list[tuple[User, list[OutcomeItem], str, object]]:
+    """(user, their items, list link, item link) for everyone told of these items: the office of all of them, the
+    liaison staff of their town's, the supervising members of those they supervise."""
+    told: dict[int, tuple[User, list[OutcomeItem], str, object]] = {}
+    staff_list = reverse("outcomes:staff-list") + "?overdue=on"
+    for user in _office_staff():
+        told[user.pk] = (user, list(items), staff_list, staff_link)
+    towns = {item.town_id for item in items if item.town_id}
+    for user in User.objects.filter(groups__name=Role.LIAISON, town_id__in=towns, is_active=True).order_by("pk"):
+        if user.pk not in told:
+            told[user.pk] = (user, [item for item in items if item.town_id == user.town_id], staff_list, staff_link)
+    by_pk = {item.pk: item for item in items}
+    supervised = defaultdict(list)
+    for batch in _chunks(list(by_pk)):
+        through = OutcomeItem.supervisors.through.objects.filter(
+            outcomeitem_id__in=batch, member__user__is_active=True
+        ).select_related("member__user")
+        for link in through.order_by("outcomeitem_id"):
+            supervised[link.member.user].append(by_pk[link.outcomeitem_id])
+    for user, theirs in supervised.items():
+        if user.pk not in told:  # an office user who also supervises has every item in the office's message
+            told[user.pk] = (user, theirs, reverse("workspace") + "#my-supervised", supervisor_link)
+    return sorted(told.values(), key=lambda entry: entry[0].pk)
+
+
 def escalate_overdue(today: date) -> int:
-    """Tell the office, the town's liaison staff and the supervisors of items newly overdue; return how many
-    messages were queued."""
+    """Mark the items newly overdue, with a line in each one's history, and tell the office, the towns' liaison
+    staff and the supervisors, each in one message listing their items; return how many messages were queued.
+
+    One transaction holds the items' row locks from the marks to the messages; a concurrent scan skips them."""
     type_id = ContentType.objects.get_for_model(OutcomeItem).pk
-    office = _office_staff()
-    queued = 0
-    while True:
-        with transaction.atomic():
-            # Rows another scan holds are skipped; once it commits they are marked and no longer match.
-            locked = (
-                OutcomeItem.objects.overdue(today)
-                .filter(escalated_on__isnull=True)
-                .order_by("pk")
-                .select_for_update(skip_locked=True, of=("self",))
-            )
-            items = list(locked.select_related("unit")[:ESCALATE_BATCH])
-            if not items:
-                return queued
-            liaison = defaultdict(list)
-            towns = {item.town_id for item in items if item.town_id}
-            for user in User.objects.filter(groups__name=Role.LIAISON, town_id__in=towns, is_active=True).order_by(
-                "pk"
-            ):
-                liaison[user.town_id].append(user)
-            supervisors = defaultdict(list)
-            through = OutcomeItem.supervisors.through.objects.filter(
-                outcomeitem_id__in=[item.pk for item in items], member__user__is_active=True
-            ).select_related("member__user")
-            for link in through.order_by("member__user__pk"):
-                supervisors[link.outcomeitem_id].append(link.member.user)
-            rows, events = [], {}
-            with translation.override(settings.LANGUAGE_CODE):
-                for item in items:
-                    late = (today - item.deadline).days
-                    subject = ngettext(
-                        "Overdue by %(days)d day: %(unit)s has not finished an item",
-                        "Overdue by %(days)d days: %(unit)s has not finished an item",
-                        late,
-                    ) % {"days": late, "unit": item.unit.name}
-                    body = _("%(text)s\n\nHandling deadline: %(deadline)s. Contact: %(contact)s") % {
-                        "text": item.text,
-                        "deadline": item.deadline.isoformat(),
-                        "contact": " ".join(p for p in (item.contact_name, item.contact_phone) if p),
-                    }
-                    key = f"outcome-overdue:{item.pk}:{item.deadline:%Y%m%d}"
-                    staff = {u.pk: u for u in [*office, *liaison[item.town_id]]}.values()
-                    common = {"key": key, "kind": KIND_OVERDUE, "subject": subject, "body": body, "type_id": type_id}
-                    rows += _rows(item, staff, link=staff_link(item), **common)
-                    rows += _rows(item, supervisors[item.pk], link=supervisor_link(item), **common)
-                    events[key] = OutcomeEvent(item=item, kind=OutcomeEvent.Kind.ESCALATED, note=subject)
-            count, existing = _queue(rows)
-            queued += count
-            # A deadline moved away and back to a date already escalated: no second line in the history.
-            told = {key.rsplit(":", 2)[0] for key in existing}
-            OutcomeEvent.objects.bulk_create([e for k, e in events.items() if k not in told], batch_size=BATCH)
-            OutcomeItem.objects.filter(pk__in=[item.pk for item in items]).update(escalated_on=today)
+    with transaction.atomic():
+        locked = (
+            OutcomeItem.objects.overdue(today)
+            .filter(escalated_on__isnull=True)
+            .order_by("pk")
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        items = list(locked.select_related("unit"))
+        if not items:
+            return 0
+        # A deadline moved away and back to a date already escalated: no second line in the history, no message.
+        again = _escalated_before(items)
+        fresh = [item for item in items if item.pk not in again]
+        rows, events = [], []
+        with translation.override(settings.LANGUAGE_CODE):
+            for item in fresh:
+                events.append(
+                    OutcomeEvent(item=item, kind=OutcomeEvent.Kind.ESCALATED, note=_overdue_text(item, today)[0])
+                )
+            audience = [entry for entry in _audience(fresh) if entry[1]] if fresh else []
+            chosen = notifications.preferences([entry[0] for entry in audience])
+            for user, theirs, list_link, one_link in audience:
+                digest = _digest(theirs, today, list_link=list_link, one_link=one_link)
+                item = digest.pop("item")
+                key = f"outcome-overdue:{today:%Y%m%d}:{theirs[0].pk}"
+                rows += _rows(
+                    item,
+                    [user],
+                    key=key,
+                    kind=KIND_OVERDUE,
+                    type_id=type_id,
+                    chosen=chosen,
+                    **digest,
+                )
+        queued = _queue(rows)[0]
+        OutcomeEvent.objects.bulk_create(events, batch_size=BATCH)
+        for batch in _chunks([item.pk for item in items]):
+            OutcomeItem.objects.filter(pk__in=batch).update(escalated_on=today)
+    return queued
 
 
 def scan(today: date | None = None) -> dict[str, int]:

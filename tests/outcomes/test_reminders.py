@@ -331,8 +331,10 @@ def test_a_changed_deadline_gets_reminders_for_the_new_date_and_a_new_escalation
     keys = list(_rows().filter(object_id=item.pk).values_list("dedup_key", flat=True))
     assert sum(f":{new:%Y%m%d}:" in key for key in keys) == 6
     assert sum(f":{first:%Y%m%d}:" in key for key in keys) == 2  # the first date's 7-day reminder
+    # Each escalation is in the day's digest of the day after each deadline: its key names that day.
     overdue = list(_rows(reminders.KIND_OVERDUE).values_list("dedup_key", flat=True))
-    assert sorted({key.split(":")[2] for key in overdue}) == [f"{first:%Y%m%d}", f"{new:%Y%m%d}"]
+    escalated_on = [first + timedelta(days=1), new + timedelta(days=1)]
+    assert sorted({key.split(":")[1] for key in overdue}) == [f"{day:%Y%m%d}" for day in escalated_on]
     assert OutcomeEvent.objects.filter(item=item, kind=OutcomeEvent.Kind.ESCALATED).count() == 2
 
 
