@@ -150,6 +150,23 @@ class ResponsibleUnit(models.Model):
         return self.name
 
 
+class DocumentCounter(models.Model):
+    """The last number given to a kind of document in a year: the 17th assignment sheet of 2026 is 2026-交-017.
+    Given out by `consult_portal.numbering.next_number`, one at a time."""
+
+    kind = models.CharField(_("kind of document"), max_length=20)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
+        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="document_counter_once_a_year")]
+
+    def __str__(self):
+        return f"{self.year}-{self.kind}: {self.last}"
+
+
 class Role(models.TextChoices):
     """The staff roles; each is a Django group of the same name."""
 

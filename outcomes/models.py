@@ -92,6 +92,8 @@ class OutcomeItem(models.Model):
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The assignment sheet's number (2026-交-017), given once at the hand-over (consult_portal.numbering).
+    number = models.CharField(_("assignment number"), max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OutcomeItemQuerySet.as_manager()
@@ -116,6 +118,7 @@ class OutcomeItem(models.Model):
                 name="outcome_published_only_when_final",
                 condition=Q(published_at__isnull=True) | Q(status__in=["implemented", "partly", "not_feasible"]),
             ),
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="outcome_number_once"),
         ]
         indexes = [
             models.Index(fields=["unit", "status"]),

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from consult_portal import audit
+from consult_portal import audit, numbering
 from consult_portal.models import Notification, ResponsibleUnit, Role, User
 from consult_portal.notifications import notify as queue_notification
 from consult_portal.notifications import tell_users
@@ -133,6 +133,7 @@ def outcome_hand_over(
                 contact_name=contact_name.strip(),
                 contact_phone=contact_phone.strip(),
                 deadline=deadline,
+                number=numbering.next_number(numbering.ASSIGNMENT),
             )
     except IntegrityError:  # the same record item handed over by two people at once
         raise ValidationError(_("This record item has already been handed over.")) from None

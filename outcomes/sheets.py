@@ -43,7 +43,8 @@ def assignment_sheet(item: OutcomeItem) -> AssignmentSheet:
     return AssignmentSheet(
         item=item,
         title=_("Assignment sheet for consultation outcomes"),
-        number=_("No. %(number)s (%(year)s)") % {"number": item.pk, "year": item.created_at.year},
+        # The per-year number given at the hand-over (2026-交-017); none on an item made outside the service.
+        number=_("No. %(number)s") % {"number": item.number} if item.number else "",
         rows=[
             SheetRow(_("Responsible unit"), item.unit.name),
             SheetRow(_("Contact person"), (item.contact_name, item.contact_phone), kind="contact"),
