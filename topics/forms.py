@@ -278,6 +278,7 @@ class PlanEntryForm(CleanTextMixin, forms.ModelForm):
     def __init__(self, *args, topics=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
+        self.fields["topic"].label_from_instance = lambda topic: f"{topic.title} · {topic.town.name} · {topic.year}"
 
 
 class PlanApproveForm(CleanTextMixin, forms.ModelForm):

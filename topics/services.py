@@ -320,31 +320,45 @@ def plan_add_topic(
     platform_level: str,
     by,
     plan: ConsultationPlan | None = None,
+    year: int | None = None,
     public_note: str = "",
     internal_note: str = "",
     notify: bool = True,
 ) -> PlanEntry:
-    """Enter an accepted topic in the annual plan of its year, which takes topics while it is a draft; the topic
-    becomes "planned". Without `plan`, the plan of the topic's year, created as a draft by its first entry.
+    """Enter an accepted topic in the annual plan of its year or of a later one, which takes topics while it is a
+    draft; the topic becomes "planned". Without `plan`, the plan of `year` (the topic's year by default), created as a
+    draft by its first entry. A topic carried over from an earlier year keeps its year and its history, with a line
+    saying so.
 
     Every rule is checked under the plan's and the topic's locks before anything is written.
     """
-    if plan is not None and plan.year != topic.year:
-        raise ValidationError(_("The topic belongs to another year's plan."))
+    year = plan.year if plan is not None else year or topic.year
+    if year < topic.year:
+        raise ValidationError(
+            _("A topic goes into the plan of the year it was submitted in or of a later year."), code="plan_too_early"
+        )
     if not 1 <= quarter <= 4:
         raise ValidationError(_("The quarter must be 1 to 4."))
     if platform_level not in PlanEntry.PlatformLevel.values:
         raise ValidationError(_("Unknown platform level."))
     plans = ConsultationPlan.objects.select_for_update()
-    plan = plans.get(pk=plan.pk) if plan is not None else plans.filter(year=topic.year).first()
+    plan = plans.get(pk=plan.pk) if plan is not None else plans.filter(year=year).first()
     if plan is not None and plan.status != ConsultationPlan.Status.DRAFT:
         raise ValidationError(_("Only a draft plan takes topics."), code="plan_not_draft")
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     if S.PLANNED not in ALLOWED_TRANSITIONS.get(topic.status, ()):
         raise _cannot_go(topic.status, S.PLANNED)
-    plan = plan or plan_get_or_create(year=topic.year, by=by)
+    plan = plan or plan_get_or_create(year=year, by=by)
     entry = PlanEntry.objects.create(plan=plan, topic=topic, quarter=quarter, platform_level=platform_level)
     after = audit.snapshot(entry, ["plan", "topic", "quarter", "platform_level"])
+    if plan.year != topic.year:
+        after["carried_over_from"] = topic.year
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _("Carried over from %(from)s to the %(to)s plan.") % {"from": topic.year, "to": plan.year}
+        status = topic.status
+        TopicEvent.objects.create(
+            topic=topic, actor=by, action="carry_over", from_status=status, to_status=status, public_note=note
+        )
     audit.record(actor=by, action="plan_entry_add", obj=entry, after=after)
     entry.topic = topic_change_status(
         topic=topic,

@@ -265,7 +265,12 @@ def plan_manage(request, year: int):
     can_edit = may_add and (plan is None or plan.status == ConsultationPlan.Status.DRAFT)
     can_approve = can(user, "plans.approve") and plan is not None and plan.status == plan.Status.DRAFT
     can_publish = can(user, "plans.publish") and plan is not None and plan.status == plan.Status.APPROVED
-    candidates = Topic.objects.filter(year=year, status=S.ACCEPTED).select_related("town").order_by("town__code", "id")
+    # Every accepted topic in no plan, of this year or carried over from an earlier one.
+    candidates = (
+        Topic.objects.filter(year__lte=year, status=S.ACCEPTED, plan_entry__isnull=True)
+        .select_related("town")
+        .order_by("-year", "town__code", "id")
+    )
     entry_form = approve_form = None
     if request.method == "POST":
         action = request.POST.get("action")
@@ -273,7 +278,7 @@ def plan_manage(request, year: int):
             if action == "add" and may_add:
                 entry_form = PlanEntryForm(request.POST, topics=candidates)
                 if entry_form.is_valid():
-                    services.plan_add_topic(plan=plan, by=user, **entry_form.cleaned_data)
+                    services.plan_add_topic(plan=plan, year=year, by=user, **entry_form.cleaned_data)
                     messages.success(request, _("The topic is in the plan."))
                     return redirect("topics:plan-manage", year=year)
             elif action == "approve" and can_approve:
