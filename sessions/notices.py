@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consult_portal import notifications
 from consult_portal.models import Notification
-from consult_portal.notifications import notify, tell_users
 
 from . import selectors_public
 from .models import Meeting, MeetingTransition, Participant
@@ -24,6 +24,7 @@ from .models import Meeting, MeetingTransition, Participant
 M = Meeting.Status
 KIND_INVITED = "meeting_invitation"
 KIND_CHANGED = "meeting_changed"
+TOLD = (M.PLANNED, M.NOTICE_PUBLISHED, M.POSTPONED, M.CANCELLED)  # the statuses a change is told in
 
 
 def _when(moment: datetime) -> str:
@@ -65,7 +66,7 @@ def invited(participants: list[Participant]) -> int:
                 if part
             )
 
-        count += tell_users(
+        count += notifications.tell_users(
             [user],
             kind=KIND_INVITED,
             key=f"meeting-invited:{participant.pk}",
@@ -96,11 +97,11 @@ def _change_text(meeting: Meeting, transition: MeetingTransition) -> tuple[str, 
     return _("New time: %(title)s, %(when)s") % names, transition.reason
 
 
-def meeting_changed(meeting: Meeting, transition: MeetingTransition, *, moved: bool) -> int:
+def meeting_changed(meeting: Meeting, transition: MeetingTransition, *, moved: bool, notify: bool = True) -> int:
     """Tell everyone invited who has not declined that the meeting moved, was postponed or cancelled, or is back on
-    after a postponement; return how many messages were queued."""
+    after a postponement; return how many messages were queued. `notify=False` (the demo's history) tells nobody."""
     changed = moved or transition.to_status in (M.POSTPONED, M.CANCELLED) or transition.from_status == M.POSTPONED
-    if not changed or transition.to_status not in (M.PLANNED, M.NOTICE_PUBLISHED, M.POSTPONED, M.CANCELLED):
+    if not notify or not changed or transition.to_status not in TOLD:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         subject, body = _change_text(meeting, transition)
@@ -118,11 +119,13 @@ def meeting_changed(meeting: Meeting, transition: MeetingTransition, *, moved: b
             users.append(user)
         elif phone := (person.member.phone if person.member_id else person.phone):
             phones.add(phone)  # no login: a member by the phone in the registry, anyone else by the one they gave
-    count = tell_users(users, kind=KIND_CHANGED, key=key, subject=subject, body=body, link=_workspace(), obj=meeting)
+    count = notifications.tell_users(
+        users, kind=KIND_CHANGED, key=key, subject=subject, body=body, link=_workspace(), obj=meeting
+    )
     public = selectors_public.public_meetings().filter(pk=meeting.pk).exists()
     link = reverse("sessions:meeting", args=[meeting.pk]) if public else reverse("sessions:meetings")
     for phone in sorted(phones):
-        notify(
+        count += notifications.notify(
             channel=Notification.Channel.SMS,
             kind=KIND_CHANGED,
             subject=subject,
@@ -131,6 +134,5 @@ def meeting_changed(meeting: Meeting, transition: MeetingTransition, *, moved: b
             dedup_key=f"{key}:sms:{phone}",
             link=link,
             obj=meeting,
-        )
-        count += 1
+        ).queued
     return count

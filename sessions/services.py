@@ -192,7 +192,7 @@ def _transition(
         reason=reason.strip(),
         old_starts_at=old_starts_at,
     )
-    notices.meeting_changed(meeting, transition, moved=moved)  # invitees hear of a new time, a postponement…
+    notices.meeting_changed(meeting, transition, moved=moved, notify=notify)  # invitees hear of a new time…
     audit.record(
         actor=by,
         action=f"meeting_{to_status}",
