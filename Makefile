@@ -20,6 +20,9 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo --if-empty
 	@echo "Serving on http://127.0.0.1:8000 (development mode: SQLite unless DATABASE_URL is set, tasks in-process unless REDIS_URL is set)"
+	@# The periodic work (reminders, digests, the outbox sweep) beside the server, ended with it (run_periodic).
+	@$(DEV_ENV) $(BIN)/python manage.py run_periodic & periodic=$$!; \
+	trap 'kill $$periodic 2>/dev/null; wait $$periodic 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: install

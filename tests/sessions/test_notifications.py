@@ -129,3 +129,10 @@ def test_holding_a_meeting_tells_its_invitees_nothing(meeting, people, office, d
     with django_capture_on_commit_callbacks(execute=True):
         meeting_transition(meeting=meeting, to_status="held", by=office)
     assert not rows(KIND_CHANGED).exists()
+
+
+def test_a_change_written_without_notices_tells_nobody(meeting, people, office, django_capture_on_commit_callbacks):
+    """The demo's history replays its postponements with notify=False: its users' inboxes stay as they were."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_transition(meeting=meeting, to_status="postponed", by=office, reason="场地维修", notify=False)
+    assert not rows(KIND_CHANGED).exists() and sms_to(RESIDENT) == []
