@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from consult_portal.models import Area, AuditEntry
@@ -203,9 +204,17 @@ def test_it_refuses_bad_weights_beside_the_field_and_keeps_them(client, office, 
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'id="error_1_id_consultations"' in html and "确保该值大于或等于0。" in html
-    assert 'id="error_1_id_outcomes"' in html and "输入整数。" in html
-    assert 'id="error_1_id_platforms"' in html and "确保该值小于或等于100。" in html
+    from consult_portal.overview.assessment_views import WeightsForm
+
+    label = {name: field.label for name, field in WeightsForm().fields.items()}
+    less = _("%(label)s cannot be less than %(limit_value)s.")
+    more = _("%(label)s cannot be more than %(limit_value)s.")
+    assert 'id="error_1_id_consultations"' in html
+    assert less % {"label": label["consultations"], "limit_value": 0} in html
+    assert 'id="error_1_id_outcomes"' in html
+    assert _("%(label)s is a whole number, such as 12.") % {"label": label["outcomes"]} in html
+    assert 'id="error_1_id_platforms"' in html
+    assert more % {"label": label["platforms"], "limit_value": 100} in html
     assert 'value="-1"' in html and 'value="很多"' in html and 'value="101"' in html
     assert StationAssessmentWeights.current().consultations == 30
     assert not AuditEntry.objects.filter(action="assessment_weights").exists()

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from consult_portal import audit
@@ -84,7 +85,8 @@ def test_it_rejects_an_invalid_date_beside_the_field_keeping_what_was_typed(clie
     response = client.get(URL, {"date_from": "2026-13-45", "actor": "office1"})
     html = response.content.decode()
     assert response.status_code == 400
-    assert 'id="date_from-errors"' in html and "输入一个有效的日期。" in html
+    assert 'id="date_from-errors"' in html
+    assert gettext("%(label)s is a date, such as 2026-03-15.") % {"label": gettext("Date from")} in html
     assert 'value="2026-13-45"' in html and 'value="office1"' in html
     assert 'aria-invalid="true"' in html and "data-entry=" not in html
 
@@ -110,7 +112,8 @@ def test_it_rejects_an_unknown_action_or_object_type(client, office):
     response = client.get(URL, {"action": "drop_tables", "object_type": "auth.permission"})
     html = response.content.decode()
     assert response.status_code == 400
-    assert html.count("选择一个有效的选项") == 2
+    choose = gettext("%(label)s: choose one from the list.")
+    assert choose % {"label": gettext("Action")} in html and choose % {"label": gettext("Object type")} in html
     assert client.get(EXPORT, {"action": "drop_tables"}).status_code == 400
 
 

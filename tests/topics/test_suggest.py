@@ -1,7 +1,9 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from consult_portal.images import too_many_pixels
@@ -68,7 +70,14 @@ BAD = {
     "a 6 MB image": ({"photos": [photo("big.png", noise_png(1420), "image/png")]}, "photos", "大于 5 MB"),
     "a decompression bomb": ({"photos": [photo("bomb.png", bomb_png(), "image/png")]}, "photos", too_many_pixels),
     "four photos": ({"photos": [photo(), photo(), photo(), photo()]}, "photos", "最多选择 3 张"),
-    "a 100,000-character description": ({"description": "长" * 100_000}, "description", "不超过 2000 字符"),
+    "a 100,000-character description": (
+        {"description": "长" * 100_000},
+        "description",
+        lambda: ValidationError(
+            _("%(label)s takes at most %(limit_value)s characters; this is %(show_value)s.")
+            % {"label": _("Description"), "limit_value": 2000, "show_value": 100_000}
+        ),
+    ),
     "a malformed phone": ({"phone": "12345"}, "phone", "11 位手机号码"),
     "a phone without consent": ({"consent": ""}, "consent", "请勾选"),
     "no title": ({"title": ""}, "title", "这个字段是必填项"),
