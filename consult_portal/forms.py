@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Area
 from .text import clean_data
@@ -96,6 +97,30 @@ class CleanTextMixin:
         # Here rather than in __init__: the forms' own __init__ set their labels and fields after this one's.
         name_the_refusals(self)
         super().full_clean()
+
+
+def _search_attrs(attrs: dict | None) -> dict:
+    return {
+        "data-search": True,
+        "data-search-empty": gettext_lazy("Nothing matches what you typed."),
+        "data-search-remove": gettext_lazy("Remove"),
+        **(attrs or {}),
+    }
+
+
+class SearchSelect(forms.Select):
+    """A select to type into: a few characters of a name, then arrows and Enter or a tap (static/js/select-search.js,
+    Tom Select, on every staff page). Without JavaScript it stays a plain select."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(_search_attrs(attrs), choices)
+
+
+class SearchSelectMultiple(forms.SelectMultiple):
+    """Several choices typed into one box, each shown with a × to take it out again (see `SearchSelect`)."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__(_search_attrs(attrs), choices)
 
 
 class ListFilterForm(CleanTextMixin, forms.Form):

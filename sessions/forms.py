@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from consult_portal.forms import CleanTextMixin
+from consult_portal.forms import CleanTextMixin, SearchSelectMultiple
 from consult_portal.models import Area, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
@@ -35,7 +35,7 @@ class MeetingForm(_Helper, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     platform = forms.ModelChoiceField(label=_("Platform"), queryset=Platform.objects.none())
     topics = forms.ModelMultipleChoiceField(
-        label=_("Topics"), queryset=Topic.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Topics"), queryset=Topic.objects.none(), widget=SearchSelectMultiple
     )
     form = forms.ChoiceField(label=_("Form of consultation"), choices=Meeting.Form.choices)
     starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME)
@@ -133,10 +133,25 @@ class MemberSearchForm(CleanTextMixin, forms.Form):
         return members[:50]
 
 
+class MemberChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.sector.name}）"
+
+
 class InviteMembersForm(CleanTextMixin, forms.Form):
-    members = forms.ModelMultipleChoiceField(
-        label=_("Members"), queryset=Member.objects.filter(is_active=True), widget=forms.CheckboxSelectMultiple
+    """Members chosen by name from one searchable list (the finder by sector and place posts the same field)."""
+
+    members = MemberChoices(
+        label=_("Members"),
+        queryset=Member.objects.filter(is_active=True).select_related("sector").order_by("name"),
+        widget=SearchSelectMultiple(attrs={"class": "form-select"}),
     )
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meeting is not None:  # the list to choose from leaves out who is already invited
+            field = self.fields["members"]
+            field.queryset = field.queryset.exclude(participations__meeting=meeting)
 
 
 class OtherParticipantForm(_Helper, forms.Form):

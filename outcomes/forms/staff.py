@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from consult_portal.forms import CleanTextMixin, ListFilterForm
+from consult_portal.forms import CleanTextMixin, ListFilterForm, SearchSelectMultiple
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import PhoneField
 from members.models import Member
@@ -51,8 +51,8 @@ class HandOverForm(_Helper, forms.Form):
         label=_("Supervising members"),
         queryset=Member.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Members who follow the handling (督办); hold Ctrl to choose several."),
+        widget=SearchSelectMultiple,
+        help_text=_("Members who follow the handling (督办): type a few characters of a name, then choose."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -125,7 +125,7 @@ class SupervisorsForm(_Helper, forms.Form):
         label=_("Supervising members"),
         queryset=Member.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple,
     )
 
     def __init__(self, *args, **kwargs):

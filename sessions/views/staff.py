@@ -99,6 +99,7 @@ def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 20
             "cancel_form": bound.get("cancel") or ReasonForm(prefix="cancel"),
             "held_form": bound.get("hold") or HeldForm(prefix="hold"),
             "other_form": bound.get("invite-other") or OtherParticipantForm(prefix="other"),
+            "invite_form": InviteMembersForm(meeting=meeting),
             "research_form": bound.get("research") or ResearchForm(prefix="research"),
             "record_form": bound.get("record") or RecordForm(prefix="record"),
             "action_errors": bound.get("errors", []),
