@@ -33,7 +33,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         _STAFF_READ
         | _STAFF_WRITE
         | {
-            "members.change",  # new, edit, import
+            "members.change",  # new, edit
+            "structure.import",  # the imports of the county's structure, people and logins (/staff/imports/)
             "members.export",  # the members' list and ranking exports: county-wide personal data
             "plans.change",
             "plans.approve",

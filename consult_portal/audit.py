@@ -219,6 +219,13 @@ ACTION_LABELS: dict[str, str] = {
     "member_create": _("Added a member"),
     "member_update": _("Changed a member"),
     "member_import": _("Imported a member"),
+    # imports (consult_portal.imports): each row written, and the confirmed sheet
+    "import_confirm": _("Confirmed an import"),
+    "area_import": _("Imported an area"),
+    "sector_import": _("Imported a sector"),
+    "unit_import": _("Imported a responsible unit"),
+    "login_import": _("Imported a login"),
+    "committee_import": _("Imported a special committee"),
     "assignment_create": _("Sank a member into a place"),
     "assignment_end": _("Ended a member's assignment"),
     "performance_weights": _("Changed the performance weights"),

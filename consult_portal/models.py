@@ -242,6 +242,29 @@ class User(AbstractUser):
         return None
 
 
+class ImportBatch(models.Model):
+    """A confirmed import of a sheet (`consult_portal.imports`). Its preview's token is unique, so confirming the
+    same preview twice (a double click, a second tab) imports it once: the second confirm waits for the first and
+    is refused."""
+
+    token = models.CharField(_("preview token"), max_length=64, unique=True)
+    kind = models.CharField(_("kind of import"), max_length=32)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+    counts = models.JSONField(_("rows by result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-confirmed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
 class AuditEntryQuerySet(models.QuerySet):
     """Audit entries are never changed, and only the pruning command removes old ones (`prune`)."""
 

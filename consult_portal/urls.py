@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, audit_views, media, preferences, views
+from . import account_views, audit_views, import_views, media, preferences, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -32,6 +32,11 @@ urlpatterns = [
     path("staff/accounts/locked/", account_views.locked_logins, name="accounts-locked"),
     path("staff/audit/", audit_views.audit_log, name="audit"),
     path("staff/audit/export.xlsx", audit_views.audit_export, name="audit-export"),
+    # The office's imports: each registered by its app (consult_portal.imports), with one template, upload, confirm.
+    path("staff/imports/", import_views.index, name="imports"),
+    path("staff/imports/<slug:kind>/", import_views.upload, name="import-upload"),
+    path("staff/imports/<slug:kind>/template.xlsx", import_views.template, name="import-template"),
+    path("staff/imports/<slug:kind>/confirm/", import_views.confirm, name="import-confirm"),
     path("", include("members.urls")),
     path("", include("topics.urls")),
     path("", include("sessions.urls")),

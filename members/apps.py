@@ -7,8 +7,10 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from consult_portal import media
+        from consult_portal import imports, media
 
         from . import photo_access
+        from .imports import MemberImporter
 
         media.protect("members", photo_access.may_view)
+        imports.register(MemberImporter)

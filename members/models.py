@@ -126,24 +126,3 @@ class PerformanceWeights(models.Model):
     def current(cls) -> "PerformanceWeights":
         return cls.objects.get_or_create(pk=1)[0]
 
-
-class MemberImport(models.Model):
-    """A confirmed member import. Its preview's token is unique, so confirming the same preview twice (a double click,
-    a second tab) imports it once: the second confirm waits for the first and is refused."""
-
-    token = models.CharField(_("preview token"), max_length=64, unique=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("confirmed by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("member import")
-        verbose_name_plural = _("member imports")
-
-    def __str__(self):
-        return f"{self._meta.verbose_name} {self.confirmed_at:%Y-%m-%d %H:%M}"

@@ -9,8 +9,9 @@ from consult_portal.access import capability_required, town_scope
 from consult_portal.models import Area
 from consult_portal.spreadsheets import audited_export, choice_labels, xlsx_download
 
-from .. import excel, services_import
+from .. import excel
 from .. import selectors as member_selectors
+from ..imports import LEVELS
 from ..models import Assignment, Member
 
 
@@ -39,7 +40,7 @@ def member_coverage_xlsx(request):
     )
 
 
-LEVEL_LABELS = {value: label for label, value in services_import.LEVELS.items() if not label.isascii()}
+LEVEL_LABELS = {value: label for label, value in LEVELS.items() if not label.isascii()}
 
 
 def _filtered_members(params):

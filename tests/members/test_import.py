@@ -2,15 +2,18 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from openpyxl import Workbook, load_workbook
 
 from consult_portal.models import AuditEntry
-from members.excel import COLUMNS
+from members.imports import MemberImporter
 from members.models import Assignment, Member
 from tests.factories import CommitteeFactory, MemberFactory, SectorFactory
 
-HEADER = [title for _key, title in COLUMNS]
+HEADER = [column.header for column in MemberImporter.columns]
+UPLOAD = reverse_lazy("import-upload", args=["members"])
+CONFIRM = reverse_lazy("import-confirm", args=["members"])
+TEMPLATE = reverse_lazy("import-template", args=["members"])
 
 
 def xlsx(rows, header=HEADER, name="members.xlsx"):
@@ -45,7 +48,7 @@ def mixed_sheet(reference):
 
 
 def preview(client, sheet):
-    return client.post(reverse("members:import"), {"file": sheet})
+    return client.post(UPLOAD, {"file": sheet})
 
 
 def test_it_previews_good_and_bad_rows_without_writing(client, office, mixed_sheet):
@@ -53,11 +56,11 @@ def test_it_previews_good_and_bad_rows_without_writing(client, office, mixed_she
     response = preview(client, mixed_sheet)
     assert response.status_code == 200
     results = response.context["results"]
-    assert [r["action"] for r in results] == ["create", "create", "error", "error", "error", "error"]
-    assert [len(r["errors"]) for r in results] == [0, 0, 1, 1, 1, 4]
-    assert "不存在界" in results[3]["errors"][0]
-    assert "13800000001" in results[4]["errors"][0]
-    assert response.context["counts"] == {"create": 2, "update": 0, "error": 4}
+    assert [r.action for r in results] == ["create", "create", "error", "error", "error", "error"]
+    assert [len(r.reasons) for r in results] == [0, 0, 1, 1, 1, 4]
+    assert "不存在界" in results[3].reasons[0]
+    assert "13800000001" in results[4].reasons[0]
+    assert response.context["counts"] == {"create": 2, "update": 0, "unchanged": 0, "error": 4}
     assert Member.objects.count() == 1
     assert not Assignment.objects.exists()
     assert not AuditEntry.objects.filter(action="member_import").exists()
@@ -66,7 +69,7 @@ def test_it_previews_good_and_bad_rows_without_writing(client, office, mixed_she
 def test_it_creates_exactly_the_good_rows_on_confirm_once(client, office, mixed_sheet, town_a, village_a):
     client.force_login(office)
     token = preview(client, mixed_sheet).context["token"]
-    response = client.post(reverse("members:import-confirm"), {"token": token})
+    response = client.post(CONFIRM, {"token": token})
     assert response.status_code == 302
     assert set(Member.objects.values_list("name", "phone", "level")) == {
         ("旧委员", "13900000009", "county"),
@@ -81,7 +84,7 @@ def test_it_creates_exactly_the_good_rows_on_confirm_once(client, office, mixed_
     }
     assert AuditEntry.objects.filter(action="member_import").count() == 2
 
-    client.post(reverse("members:import-confirm"), {"token": token})
+    client.post(CONFIRM, {"token": token})
     assert Member.objects.count() == 3
     assert Assignment.objects.count() == 2
     assert AuditEntry.objects.filter(action="member_import").count() == 2
@@ -90,7 +93,7 @@ def test_it_creates_exactly_the_good_rows_on_confirm_once(client, office, mixed_
 def test_it_ignores_a_forged_token(client, office, mixed_sheet):
     client.force_login(office)
     preview(client, mixed_sheet)
-    response = client.post(reverse("members:import-confirm"), {"token": "forged"})
+    response = client.post(CONFIRM, {"token": "forged"})
     assert response.status_code == 302
     assert Member.objects.count() == 1
 
@@ -108,10 +111,10 @@ def test_it_updates_an_existing_member(client, office, reference, town_a):
     )
     response = preview(client, sheet)
     results = response.context["results"]
-    assert [r["action"] for r in results] == ["update", "update"]
-    assert set(results[0]["changes"]) == {"姓名", "级别", "专委会"}
-    assert results[1]["changes"] == ["手机"]
-    client.post(reverse("members:import-confirm"), {"token": response.context["token"]})
+    assert [r.action for r in results] == ["update", "update"]
+    assert set(results[0].changes) == {"姓名", "级别", "专委会"}
+    assert results[1].changes == ["手机"]
+    client.post(CONFIRM, {"token": response.context["token"]})
     by_phone.refresh_from_db()
     by_name.refresh_from_db()
     assert (by_phone.name, by_phone.level, by_phone.committee.name) == ("周七改", "city", "提案委")
@@ -126,8 +129,8 @@ def test_it_refuses_a_phone_of_another_member(client, office, reference):
     client.force_login(office)
     response = preview(client, xlsx([["冯十", "市级", "经济界", None, "13800000009", None, None]]))
     [result] = response.context["results"]
-    assert result["action"] == "error"
-    assert "13800000009" in result["errors"][0]
+    assert result.action == "error"
+    assert "13800000009" in result.reasons[0]
     assert response.context["token"] == ""
 
 
@@ -141,7 +144,7 @@ def test_it_refuses_a_phone_of_another_member(client, office, reference):
 )
 def test_it_refuses_a_file_that_is_not_a_workbook(client, office, name, content):
     client.force_login(office)
-    response = client.post(reverse("members:import"), {"file": SimpleUploadedFile(name, content)})
+    response = client.post(UPLOAD, {"file": SimpleUploadedFile(name, content)})
     assert response.status_code == 200
     assert response.context["form"].has_error("file")
     assert "results" not in response.context
@@ -155,36 +158,48 @@ def test_it_refuses_a_sheet_without_the_headers(client, office, reference):
 
 def test_it_downloads_a_template_with_the_header(client, office):
     client.force_login(office)
-    response = client.get(reverse("members:import-template"))
+    response = client.get(TEMPLATE)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [cell.value for cell in sheet[1]] == ["姓名", "级别", "界别", "专委会", "手机", "镇街", "村社区"]
+    assert [cell.value for cell in sheet[1]] == [
+        "姓名",
+        "级别",
+        "界别",
+        "专委会",
+        "手机",
+        "镇街",
+        "村社区",
+        "下沉地点",
+        "专长",
+        "任期开始",
+        "任期结束",
+    ]
 
 
-@pytest.mark.parametrize("url_name", ["import", "import-template", "import-confirm"])
+@pytest.mark.parametrize("url_name", ["import-upload", "import-template", "import-confirm"])
 @pytest.mark.parametrize("persona", ["leader", "liaison_a", "member", "unit"])
 def test_it_forbids_other_roles(client, personas, persona, url_name):
     client.force_login(personas[persona])
     method = client.post if url_name == "import-confirm" else client.get
-    assert method(reverse(f"members:{url_name}")).status_code == 403
+    assert method(reverse(url_name, args=["members"])).status_code == 403
 
 
-@pytest.mark.parametrize("url_name", ["import", "import-template", "import-confirm"])
+@pytest.mark.parametrize("url_name", ["import-upload", "import-template", "import-confirm"])
 def test_it_sends_anonymous_visitors_to_log_in(client, db, url_name):
     method = client.post if url_name == "import-confirm" else client.get
-    response = method(reverse(f"members:{url_name}"))
+    response = method(reverse(url_name, args=["members"]))
     assert response.status_code == 302
     assert "login" in response["Location"]
 
 
 def test_it_shows_the_upload_form(client, office):
     client.force_login(office)
-    assert client.get(reverse("members:import")).status_code == 200
+    assert client.get(UPLOAD).status_code == 200
 
 
 def test_it_refuses_a_sheet_with_too_many_rows(client, office, reference, monkeypatch):
-    monkeypatch.setattr("members.excel.MAX_ROWS", 2)
+    monkeypatch.setattr("consult_portal.imports.MAX_ROWS", 2)
     client.force_login(office)
     rows = [[f"委员{n}", "市级", "经济界", None, None, None, None] for n in range(3)]
     response = preview(client, xlsx(rows))
@@ -193,7 +208,7 @@ def test_it_refuses_a_sheet_with_too_many_rows(client, office, reference, monkey
 
 
 def test_it_refuses_a_file_over_5_mb(client, office, monkeypatch):
-    monkeypatch.setattr("members.excel.MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr("consult_portal.imports.MAX_UPLOAD_BYTES", 10)
     client.force_login(office)
     response = preview(client, xlsx([["王一", "市级", "经济界"]]))
     assert response.context["form"].has_error("file", code="size")
@@ -211,10 +226,46 @@ def test_it_reads_a_phone_typed_with_spaces_or_plus86_as_its_11_digits(client, o
     )
     response = preview(client, sheet)
     results = response.context["results"]
-    assert [r["action"] for r in results] == ["update", "create", "error"]
-    assert results[0]["changes"] == ["级别"]
-    client.post(reverse("members:import-confirm"), {"token": response.context["token"]})
+    assert [r.action for r in results] == ["update", "create", "error"]
+    assert results[0].changes == ["级别"]
+    client.post(CONFIRM, {"token": response.context["token"]})
     assert set(Member.objects.values_list("name", "phone", "level")) == {
         ("周七", "13800000007", "city"),
         ("王一", "13800000001", "city"),
     }
+
+
+def _member_sheet(client, rows):
+    from tests.imports_helpers import filled
+
+    return filled(client, "members", rows)
+
+
+def test_it_imports_expertise_term_and_several_places_of_sinking(client, office, reference, town_a, village_a, town_b):
+    client.force_login(office)
+    row = {"姓名": "王一", "级别": "区级", "界别": "经济界", "手机": "13800000001"}
+    sheet = _member_sheet(
+        client,
+        [
+            {**row, "下沉地点": "甲镇/甲一村；乙镇", "专长": "法律、农业", "任期开始": 2021, "任期结束": "2026年"},
+            {**row, "姓名": "李二", "手机": "13800000002", "下沉地点": "乙镇/甲一村"},  # the village is 甲镇's
+            {**row, "姓名": "陈三", "手机": "13800000003", "任期开始": "2027", "任期结束": "2026"},
+        ],
+    )
+    response = preview(client, sheet)
+    results = response.context["results"]
+    assert [r.action for r in results] == ["create", "error", "error"]
+    assert "甲一村" in results[1].reasons[0] and "乙镇" in results[1].reasons[0]
+    assert len(results[2].reasons) == 1
+    client.post(CONFIRM, {"token": response.context["token"]})
+    wang = Member.objects.get(name="王一")
+    assert (wang.level, wang.expertise) == ("county", "法律,农业")
+    assert (wang.term_start.isoformat(), wang.term_end.isoformat()) == ("2021-01-01", "2026-12-31")
+    assert {a.area for a in wang.assignments.all()} == {village_a, town_b}
+
+    sheet.seek(0)
+    again = preview(client, sheet).context["results"]
+    assert again[0].action == "unchanged"
+    more = _member_sheet(client, [{**row, "下沉地点": "甲镇"}])
+    [result] = preview(client, more).context["results"]
+    assert result.action == "update" and result.changes == ["下沉地点"]  # a new place; blank term and expertise kept

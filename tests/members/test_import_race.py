@@ -7,16 +7,15 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection, connections
 from django.test import Client
-from django.urls import reverse
 
-from consult_portal import audit
+from consult_portal import audit, imports
+from consult_portal.import_views import SESSION_PREFIX
 from consult_portal.models import AuditEntry
-from members import services_import
+from members.imports import MemberImporter
 from members.models import Assignment, Member
-from members.views.imports import SESSION_PREFIX
 from tests.conftest import skip_or_fail
 from tests.factories import SectorFactory
-from tests.members.test_import import preview, xlsx
+from tests.members.test_import import CONFIRM, preview, xlsx
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def sheet(town_a):
 
 
 def _confirm(client, token):
-    return client.post(reverse("members:import-confirm"), {"token": token})
+    return client.post(CONFIRM, {"token": token})
 
 
 def _messages(response) -> list[str]:
@@ -51,8 +50,8 @@ def test_it_tells_a_second_confirm_that_the_import_is_already_confirmed(client, 
     client.get(_confirm(client, token)["Location"])  # the import page, showing "import done"
     again = _confirm(client, token)
     assert again.status_code == 302
-    assert _messages(again) == [str(services_import.ALREADY_CONFIRMED)]
-    assert str(services_import.ALREADY_CONFIRMED) in client.get(again["Location"]).content.decode()
+    assert _messages(again) == [str(imports.ALREADY_CONFIRMED)]
+    assert str(imports.ALREADY_CONFIRMED) in client.get(again["Location"]).content.decode()
     _imported_once()
 
 
@@ -67,25 +66,26 @@ def test_it_imports_once_when_the_second_confirm_still_holds_the_preview(client,
     session.save()
     again = _confirm(client, token)
     assert again.status_code == 302
-    assert _messages(again) == [str(services_import.ALREADY_CONFIRMED)]
+    assert _messages(again) == [str(imports.ALREADY_CONFIRMED)]
     _imported_once()
 
 
 def test_an_import_that_failed_can_be_confirmed_again(client, office, sheet, monkeypatch):
     client.force_login(office)
     token = preview(client, sheet).context["token"]
-    rows = client.session[SESSION_PREFIX + token]
+    pending = client.session[SESSION_PREFIX + token]
     record = audit.record
 
     def audit_down(**kwargs):
         raise RuntimeError("audit log unavailable")
 
     monkeypatch.setattr(audit, "record", audit_down)
+    confirm = {"token": token, "rows": pending["rows"], "digest": pending["digest"], "by": office}
     with pytest.raises(RuntimeError):
-        services_import.apply_import(token=token, rows=rows, by=office)
+        imports.apply(MemberImporter(), **confirm)
     assert not Member.objects.exists()
     monkeypatch.setattr(audit, "record", record)
-    assert services_import.apply_import(token=token, rows=rows, by=office)["created"] == 3
+    assert imports.apply(MemberImporter(), **confirm).counts["create"] == 3
     _imported_once()
 
 
@@ -108,13 +108,13 @@ def test_two_confirms_at_once_import_once_and_tell_the_second(postgres, office, 
 
     # Neither request saves its session before both have taken the preview's rows from it.
     both_read = threading.Barrier(2, timeout=10)
-    apply_import = services_import.apply_import
+    apply = imports.apply
 
-    def apply_once_both_have_read(**kwargs):
+    def apply_once_both_have_read(*args, **kwargs):
         both_read.wait()
-        return apply_import(**kwargs)
+        return apply(*args, **kwargs)
 
-    monkeypatch.setattr(services_import, "apply_import", apply_once_both_have_read)
+    monkeypatch.setattr(imports, "apply", apply_once_both_have_read)
     answers = [None, None]
 
     def confirm(index, client):
@@ -131,6 +131,6 @@ def test_two_confirms_at_once_import_once_and_tell_the_second(postgres, office, 
         thread.join(timeout=30)
 
     assert [status for status, _messages in answers] == [302, 302]
-    told = sorted(messages == [str(services_import.ALREADY_CONFIRMED)] for _status, messages in answers)
+    told = sorted(messages == [str(imports.ALREADY_CONFIRMED)] for _status, messages in answers)
     assert told == [False, True]
     _imported_once()

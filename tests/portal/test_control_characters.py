@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 
 from consult_portal import audit, documents
 from consult_portal.forms import CleanTextMixin
+from consult_portal.imports import cell_text
 from consult_portal.models import AuditEntry, Sector
 from consult_portal.spreadsheets import csv_download, xlsx_download
 from consult_portal.text import UNWRITABLE, clean_data, clean_text, looks_like_formula
-from members.excel import _cell_text
 from tests.documents_helpers import opened, rows_of, text_of
 from tests.factories import MeetingFactory, PlatformFactory, TopicFactory
 from topics.models import Topic
@@ -140,7 +140,7 @@ def test_a_password_is_left_as_typed():
 
 
 def test_a_member_sheet_is_read_without_control_characters():
-    assert _cell_text(" 张\x85三\x0b ") == "张三"
+    assert cell_text(" 张\x85三\x0b ") == "张三"
 
 
 def test_the_public_form_stores_the_title_cleaned(client, town_a, village_a):

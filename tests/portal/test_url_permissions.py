@@ -108,9 +108,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "members:new": OFFICE,
     "members:edit": OFFICE,
     "members:bulk-assign": WRITERS,
-    "members:import": OFFICE,
-    "members:import-confirm": OFFICE,
-    "members:import-template": OFFICE,
     "outcomes:staff-list": STAFF,
     "outcomes:staff-new": WRITERS,
     "outcomes:staff-satisfaction": STAFF,
@@ -123,6 +120,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "audit": OFFICE,
     "audit-export": OFFICE,
     "accounts-locked": OFFICE,
+    # The imports of the county's structure, people and logins, with their templates (the kind "accept" is none)
+    "imports": OFFICE,
+    "import-upload": OFFICE,
+    "import-template": OFFICE,
+    "import-confirm": OFFICE,
     # Dashboard: liaison staff get their own town's figures only
     "dashboard": STAFF,
     "dashboard-export": STAFF,
