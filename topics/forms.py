@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import CleanTextMixin
+from consult_portal.forms import CleanTextMixin, SearchSelect
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
 
 from .models import ConsultationPlan, PlanEntry, Topic
+from .selectors import merge_candidates
 
 
 class VillageSelect(forms.Select):
@@ -236,8 +237,22 @@ class VisitForm(CleanTextMixin, forms.Form):
     )
 
 
+class MergeTargetField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.title} · {obj.tracking_code} · {obj.get_status_display()}"
+
+
 class MergeForm(CleanTextMixin, forms.Form):
-    target = forms.CharField(label=_("Tracking code of the topic to merge into"), max_length=20)
+    """Merging picks the topic that goes on from a list to type into (title or tracking code): the other open topics
+    of the same town (`selectors.merge_candidates`)."""
+
+    target = MergeTargetField(
+        label=_("Topic to merge into"),
+        queryset=Topic.objects.none(),
+        empty_label="",
+        widget=SearchSelect(attrs={"data-search-placeholder": _("Type a title or a tracking code")}),
+        help_text=_("Other open topics of the same town, newest first."),
+    )
     public_note = forms.CharField(
         label=_("Note shown to the submitter"),
         max_length=1000,
@@ -248,16 +263,8 @@ class MergeForm(CleanTextMixin, forms.Form):
     def __init__(self, *args, topic=None, scope=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.topic, self.scope = topic, scope
-
-    def clean_target(self):
-        code = re.sub(r"[\s-]", "", self.cleaned_data["target"]).upper()
-        topics = Topic.objects.exclude(pk=self.topic.pk) if self.topic else Topic.objects.all()
-        if self.scope is not None:
-            topics = topics.filter(town=self.scope)
-        target = topics.filter(tracking_code=code).first()
-        if target is None:
-            raise ValidationError(_("No other topic has this tracking code."), code="unknown")
-        return target
+        if topic is not None:
+            self.fields["target"].queryset = merge_candidates(topic)
 
 
 class ForwardForm(CleanTextMixin, forms.Form):

@@ -106,6 +106,21 @@ def likely_duplicates(topic: Topic, limit: int = 5, threshold: float = 0.5) -> l
     return scored[:limit]
 
 
+# A topic in one of these statuses is done with: nothing is merged into it.
+FINISHED = (Topic.Status.MERGED, Topic.Status.DECLINED, Topic.Status.FORWARDED, Topic.Status.CONCLUDED)
+
+
+def merge_candidates(topic: Topic) -> QuerySet:
+    """The topics `topic` may be merged into: the other open topics of its town, newest first."""
+    return (
+        Topic.objects.filter(town_id=topic.town_id)
+        .exclude(pk=topic.pk)
+        .exclude(status__in=FINISHED)
+        .only("id", "title", "tracking_code", "status", "created_at")
+        .order_by("-created_at", "-id")
+    )
+
+
 def published_plan(year: int) -> ConsultationPlan:
     return ConsultationPlan.objects.get(year=year, status=ConsultationPlan.Status.PUBLISHED)
 

@@ -157,3 +157,24 @@ def test_members_are_invited_by_typing_a_name(desktop, office, town_a, village_a
     assert any("赵老师" in name for name in offered) and not any("王律师" in name for name in offered)
     assert _violations(desktop) == []
     assert problems == []
+
+
+def test_the_topic_to_merge_into_is_found_by_typing_its_code(desktop, office, town_a):
+    duplicate = TopicFactory(town=town_a, title="村口的路灯坏了")
+    primary = TopicFactory(town=town_a, title="全村路灯改造", status="accepted", tracking_code="K7QM3WXP")
+    TopicFactory(town=town_a, title="另一个议题", status="accepted")
+    problems = _watch(desktop)
+    _login(desktop, "office1")
+    _open(desktop, f"/staff/topics/{duplicate.pk}/")
+    desktop.locator("[data-bs-target='#action-merge']").click()
+    box = desktop.locator("#id_merge-target-ts-control")
+    box.wait_for(state="visible")
+    box.click()
+    desktop.keyboard.type("k7qm")  # the code in lower case, as staff type it from a phone call
+    desktop.locator(".ts-dropdown .option.active", has_text="全村路灯改造").wait_for()
+    desktop.keyboard.press("Enter")
+    _go(desktop, desktop.locator("#action-merge form button[type=submit]"))
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == primary
+    assert _violations(desktop) == []
+    assert problems == []
