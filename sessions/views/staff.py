@@ -101,7 +101,9 @@ def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 20
             "other_form": bound.get("invite-other") or OtherParticipantForm(prefix="other"),
             "invite_form": InviteMembersForm(meeting=meeting),
             "research_form": bound.get("research") or ResearchForm(prefix="research"),
-            "record_form": bound.get("record") or RecordForm(prefix="record"),
+            # 参会人数 starts at the number checked in; staff correct it for who came without checking in.
+            "record_form": bound.get("record")
+            or RecordForm(prefix="record", initial={"attendance_count": context["participants_checked_in"]}),
             "action_errors": bound.get("errors", []),
         }
     return render(request, "sessions/staff/meeting_detail.html", context, status=status)
