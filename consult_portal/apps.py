@@ -14,7 +14,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import imports, signals  # noqa: F401 - signals: its receivers connect when imported
+        from .importers.areas import AreaImporter
+        from .importers.units import SectorImporter, UnitImporter
+
+        for importer in (AreaImporter, SectorImporter, UnitImporter):
+            imports.register(importer)
 
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.info("REDIS_URL is not set: Celery tasks run in-process (eager mode).")

@@ -54,7 +54,7 @@ class Area(models.Model):
         any service calling `full_clean` refuse a wrong one here, beside the field at fault."""
         super().clean()
         parent_level = {self.Level.TOWN: self.Level.COUNTY, self.Level.VILLAGE: self.Level.TOWN}
-        parent = self.parent if self.parent_id else None
+        parent = self.parent  # unsaved too: an import checks a village under a town of the same sheet
         if self.level == self.Level.COUNTY and parent is not None:
             raise ValidationError({"parent": _("The county has no parent area.")})
         if self.level in parent_level and (parent is None or parent.level != parent_level[self.level]):
