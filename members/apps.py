@@ -11,6 +11,8 @@ class MembersConfig(AppConfig):
 
         from . import photo_access
         from .imports import MemberImporter
+        from .imports_logins import LoginImporter
 
         media.protect("members", photo_access.may_view)
         imports.register(MemberImporter)
+        imports.register(LoginImporter)
