@@ -205,6 +205,7 @@ ACTION_LABELS: dict[str, str] = {
     "meeting_held": _("Marked a meeting held"),
     "meeting_recorded": _("Completed a meeting record"),
     "meeting_record_content": _("Wrote a meeting record"),
+    "meeting_record_amend": _("Amended a meeting record"),
     "meeting_photos_add": _("Added meeting photos"),
     "meeting_no_research_reason": _("Gave the reason for no research"),
     "participant_invite": _("Invited a participant"),

@@ -14,6 +14,7 @@ from topics.models import Topic
 
 from .models import Meeting, Participant, Platform, Research
 from .services import SCHEDULABLE_TOPIC_STATUSES
+from .services_record import open_record_items
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -103,6 +104,16 @@ class HeldForm(_Helper, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = self._helper()
+
+
+class PublishForm(HeldForm):
+    """Publishing the notice asks for the same reason as holding, when no research is recorded yet."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["no_research_reason"]
+        field.label = _("Reason for going ahead without research")
+        field.help_text = _("No research, no consultation: without a research record the notice needs this reason.")
 
 
 class MemberSearchForm(CleanTextMixin, forms.Form):
@@ -224,6 +235,49 @@ class RecordForm(PhotoFormMixin, _Helper, forms.Form):
         return [("suggestion", t) for t in _lines(data.get("suggestions", ""))] + [
             ("consensus", t) for t in _lines(data.get("consensus", ""))
         ]
+
+
+class AmendRecordForm(_Helper, forms.Form):
+    """A correction of a completed record: the reason, then the record as it should read. Items already handed to
+    a unit are not in it: they stay as handed over."""
+
+    reason = forms.CharField(
+        label=_("Reason for the amendment"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    summary = RecordForm.base_fields["summary"]
+    suggestions = forms.CharField(
+        label=_("Suggestions not yet handed over"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line. Items already handed to a unit stay as they are."),
+    )
+    consensus = forms.CharField(
+        label=_("Consensus not yet handed over"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One item per line."),
+    )
+    answers = RecordForm.base_fields["answers"]
+    attendance_count = RecordForm.base_fields["attendance_count"]
+    walk_in_count = RecordForm.base_fields["walk_in_count"]
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        if meeting is not None:  # the record as it stands, to correct
+            items = list(open_record_items(meeting))
+            kwargs["initial"] = {
+                "summary": meeting.summary,
+                "answers": meeting.answers,
+                "attendance_count": meeting.attendance_count,
+                "walk_in_count": meeting.walk_in_count,
+                "suggestions": "\n".join(i.text for i in items if i.kind == "suggestion"),
+                "consensus": "\n".join(i.text for i in items if i.kind == "consensus"),
+            }
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+    items = RecordForm.items
 
 
 class CheckinForm(_Helper, forms.Form):

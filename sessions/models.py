@@ -288,6 +288,28 @@ class RecordItem(models.Model):
         return self.text[:60]
 
 
+class RecordRevision(models.Model):
+    """An amendment of a completed record: who amended it, when and why, and the record as it was before
+    (summary, answers, attendance, the record items); the meeting's history shows them."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="revisions")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(_("reason for the amendment"))
+    before = models.JSONField(_("the record before"), default=dict)
+
+    class Meta:
+        verbose_name = _("record amendment")
+        verbose_name_plural = _("record amendments")
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(name="record_revision_has_reason", condition=~Q(reason=""))]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.at:%Y-%m-%d %H:%M}"
+
+
 class MeetingPhoto(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos")
     # A random name, served to who may see it (sessions/photo_access.py).

@@ -3,7 +3,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from consult_portal.access import object_for_user
 from consult_portal.models import in_town
 
-from .models import Meeting, MeetingTransition, Participant, Research
+from .models import Meeting, MeetingTransition, Participant, RecordRevision, Research
 
 
 def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
@@ -33,6 +33,7 @@ def meeting_for_staff(*, pk: int, town=None) -> Meeting:
         Prefetch("participants", queryset=Participant.objects.select_related("member__sector").order_by("kind", "pk")),
         Prefetch("research", queryset=Research.objects.prefetch_related("members").order_by("-date", "-pk")),
         Prefetch("transitions", queryset=MeetingTransition.objects.select_related("actor").order_by("at", "pk")),
+        Prefetch("revisions", queryset=RecordRevision.objects.select_related("actor").order_by("at", "pk")),
         "record_items",
         "photos",
     )

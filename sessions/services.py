@@ -5,7 +5,7 @@ accepted or planned topics as consulted ("不调研不协商": it needs a resear
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,8 +17,8 @@ from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
 
-from . import notices, reminders
-from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform, RecordItem, Research
+from . import notices, reminders, rules
+from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform, RecordItem
 
 M = Meeting.Status
 
@@ -116,8 +116,9 @@ def meeting_schedule(
     organiser: str = "",
     how_to_take_part: str = "",
 ) -> Meeting:
-    """Plan a meeting at a platform for accepted, planned (or already consulted) topics."""
+    """Plan a meeting at a platform for accepted, planned (or already consulted) topics, at a time still to come."""
     _check_times(starts_at, ends_at)
+    rules.check_not_in_past(starts_at)
     if form not in Meeting.Form.values:
         raise ValidationError(_("Unknown consultation form."))
     topics = list(topics)
@@ -162,6 +163,8 @@ def _transition(
         raise _cannot_go(from_status, to_status)
     if to_status in (M.POSTPONED, M.CANCELLED) and not reason.strip():
         raise ValidationError(_("Postponing or cancelling a meeting needs a reason."))
+    if to_status == M.NOTICE_PUBLISHED and from_status != M.NOTICE_PUBLISHED:
+        rules.check_noticeable(meeting)
     before = audit.snapshot(meeting, AUDIT_FIELDS)
     old_starts_at = None
     moved = False
@@ -172,6 +175,7 @@ def _transition(
         new_end = ends_at or (new_start + (meeting.ends_at - meeting.starts_at))
         _check_times(new_start, new_end)
         if new_start != meeting.starts_at:
+            rules.check_not_in_past(new_start)
             old_starts_at = meeting.starts_at
         moved = (new_start, new_end) != (meeting.starts_at, meeting.ends_at)
         meeting.starts_at, meeting.ends_at = new_start, new_end
@@ -250,8 +254,22 @@ def _check_holdable(meeting: Meeting, no_research_reason: str) -> None:
         raise _cannot_go(meeting.status, M.HELD)
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("A meeting cannot be marked held before it starts."))
-    if not meeting.research.exists() and not no_research_reason.strip():
+    if not rules.has_research_or_reason(meeting, no_research_reason):
         raise ValidationError(_("Record the research before the meeting, or the reason it was held without."))
+
+
+@transaction.atomic
+def meeting_publish(*, meeting: Meeting, by, no_research_reason: str = "") -> Meeting:
+    """Publish the notice (提前公布), keeping the reason it goes out without research if one is given. Every rule is
+    checked under the lock before anything is written."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    reason = no_research_reason.strip()
+    if M.NOTICE_PUBLISHED not in ALLOWED_TRANSITIONS.get(meeting.status, ()):
+        raise _cannot_go(meeting.status, M.NOTICE_PUBLISHED)
+    rules.check_noticeable(meeting, reason)
+    if reason:
+        meeting = meeting_set_no_research_reason(meeting=meeting, reason=reason, by=by)
+    return _transition(meeting, M.NOTICE_PUBLISHED, by)
 
 
 @transaction.atomic
@@ -447,42 +465,7 @@ def attendance_mark(*, participant: Participant, present: bool, by) -> Participa
     return participant
 
 
-# -- research ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def research_add(
-    *,
-    by,
-    date_: date,
-    kind: str,
-    findings: str,
-    meeting: Meeting | None = None,
-    topic: Topic | None = None,
-    participants: str = "",
-    members: Iterable[Member] = (),
-) -> Research:
-    """调研 before a consultation: a visit, forum or briefing, linked to the meeting or the topic."""
-    if meeting is None and topic is None:
-        raise ValidationError(_("Research belongs to a meeting or a topic."))
-    if not findings.strip():
-        raise ValidationError(_("Write down what the research found."))
-    research = Research.objects.create(
-        meeting=meeting,
-        topic=topic,
-        date=date_,
-        kind=kind,
-        participants=participants.strip(),
-        findings=findings.strip(),
-    )
-    research.members.set(members)
-    audit.record(
-        actor=by,
-        action="research_add",
-        obj=meeting or topic,
-        after=audit.snapshot(research, ["meeting", "topic", "date", "kind", "participants", "members", "findings"]),
-    )
-    return research
+# -- the reason for no research (research itself: services_research.py) -------------------------
 
 
 @transaction.atomic

@@ -3,12 +3,16 @@
 from datetime import date, datetime, timedelta
 
 from consult_portal.models import Area
+from sessions import rules as meeting_rules
 from sessions import services as meeting_services
 from sessions.models import Meeting, Platform, RecordItem
 
 from .common import MS, TS, BuilderBase, MeetingPlan
 from .data import HELD_THIS_YEAR
 from .subjects import CANCEL_REASONS, POSTPONE_REASONS
+
+# 不调研不协商: the meetings announced before any research was done say why.
+NOTICE_WITHOUT_RESEARCH = "群众反映集中、情况已基本清楚，先行发布协商通知，会前调研同步开展。"
 
 
 class MeetingsStage(BuilderBase):
@@ -109,21 +113,30 @@ class MeetingsStage(BuilderBase):
             if len(meeting.topics) > 1:
                 title = f"{title}等{len(meeting.topics)}项议题"
             organiser = f"{meeting.town.name}政协联络站" if meeting.town else "区政协委员工作委员会"
-            meeting.obj = meeting_services.meeting_schedule(
-                title=title[:150],
-                platform=meeting.platform,
-                starts_at=meeting.starts_at,
-                ends_at=meeting.ends_at,
-                by=self.actor_for(meeting.town),
-                topics=[t.obj for t in meeting.topics],
-                form=meeting.form,
-                host=self.person(),
-                organiser=organiser,
-                how_to_take_part=f"欢迎关心此事的群众到{where}参加，或致电{meeting.platform.contact_phone}报名。",
-            )
+            # Scheduled on the story's day, when the meeting was still to come; backdate.py dates the rows so.
+            with meeting_rules.as_of(meeting.scheduled):
+                meeting.obj = self.schedule(meeting, title, organiser, where)
             meeting.times.append(meeting.scheduled)
 
+    def schedule(self, meeting: MeetingPlan, title: str, organiser: str, where: str) -> Meeting:
+        return meeting_services.meeting_schedule(
+            title=title[:150],
+            platform=meeting.platform,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            by=self.actor_for(meeting.town),
+            topics=[t.obj for t in meeting.topics],
+            form=meeting.form,
+            host=self.person(),
+            organiser=organiser,
+            how_to_take_part=f"欢迎关心此事的群众到{where}参加，或致电{meeting.platform.contact_phone}报名。",
+        )
+
     def transition(self, meeting: MeetingPlan, to_status: str, when: datetime, reason: str = "", **kwargs) -> None:
+        if to_status == MS.NOTICE_PUBLISHED and not meeting_rules.has_research_or_reason(meeting.obj):
+            meeting.obj = meeting_services.meeting_set_no_research_reason(
+                meeting=meeting.obj, reason=NOTICE_WITHOUT_RESEARCH, by=self.actor_for(meeting.town)
+            )
         meeting.obj = meeting_services.meeting_transition(
             meeting=meeting.obj,
             to_status=to_status,

@@ -19,13 +19,15 @@ from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
-from .. import selectors, services
+from .. import selectors, services, services_record, services_research
 from ..forms import (
+    AmendRecordForm,
     HeldForm,
     InviteMembersForm,
     MeetingForm,
     MemberSearchForm,
     OtherParticipantForm,
+    PublishForm,
     ReasonForm,
     RecordForm,
     RescheduleForm,
@@ -98,19 +100,28 @@ def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 20
             "postpone_form": bound.get("postpone") or ReasonForm(prefix="postpone"),
             "cancel_form": bound.get("cancel") or ReasonForm(prefix="cancel"),
             "held_form": bound.get("hold") or HeldForm(prefix="hold"),
+            "publish_form": bound.get("publish") or PublishForm(prefix="publish"),
             "other_form": bound.get("invite-other") or OtherParticipantForm(prefix="other"),
             "invite_form": InviteMembersForm(meeting=meeting),
             "research_form": bound.get("research") or ResearchForm(prefix="research"),
             # 参会人数 starts at the number checked in; staff correct it for who came without checking in.
             "record_form": bound.get("record")
             or RecordForm(prefix="record", initial={"attendance_count": context["participants_checked_in"]}),
+            "amend_form": bound.get("amend")
+            or (AmendRecordForm(prefix="amend", meeting=meeting) if meeting.status == M.RECORDED else None),
             "action_errors": bound.get("errors", []),
         }
     return render(request, "sessions/staff/meeting_detail.html", context, status=status)
 
 
 def _fail(request, pk, name, form=None, error: ValidationError | None = None):
-    bound = {"errors": list(error.messages) if error else []}
+    """The meeting page again with the refusal: beside the form's field it names, or above the page."""
+    bound = {"errors": []}
+    named = getattr(error, "error_dict", None)
+    if form is not None and named and set(named) <= set(form.fields):
+        form.add_error(None, error)
+    elif error is not None:
+        bound["errors"] = list(error.messages)
     if form is not None:
         bound[name] = form
     return meeting_detail(request, pk, bound=bound, status=400)
@@ -124,7 +135,11 @@ def meeting_action(request, pk: int, action: str):
     form = None
     try:
         if action == "publish":
-            services.meeting_transition(meeting=meeting, to_status=M.NOTICE_PUBLISHED, by=user)
+            form = PublishForm(request.POST, prefix="publish")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            reason = form.cleaned_data["no_research_reason"]
+            services.meeting_publish(meeting=meeting, by=user, no_research_reason=reason)
         elif action in ("postpone", "cancel"):
             form = ReasonForm(request.POST, prefix=action)
             if not form.is_valid():
@@ -178,7 +193,7 @@ def meeting_action(request, pk: int, action: str):
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
-            services.research_add(
+            services_research.research_add(
                 by=user,
                 meeting=meeting,
                 date_=data["date"],
@@ -200,6 +215,21 @@ def meeting_action(request, pk: int, action: str):
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
                 photos=[photo.image for photo in data["photos"]],
+            )
+        elif action == "amend":
+            form = AmendRecordForm(request.POST, prefix="amend")
+            if not form.is_valid():
+                return _fail(request, pk, action, form)
+            data = form.cleaned_data
+            services_record.meeting_record_amend(
+                meeting=meeting,
+                by=user,
+                reason=data["reason"],
+                summary=data["summary"],
+                answers=data["answers"],
+                attendance_count=data["attendance_count"],
+                walk_in_count=data["walk_in_count"],
+                items=form.items(),
             )
         else:
             raise Http404

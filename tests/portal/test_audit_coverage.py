@@ -19,7 +19,7 @@ from members.models import Assignment, Member
 from outcomes import services as outcome_services
 from outcomes import services_survey as survey_services
 from sessions import services as meeting_services
-from sessions import services_platforms
+from sessions import services_platforms, services_record, services_research
 from sessions.models import Meeting, Participant
 from tests.factories import MeetingFactory, MemberFactory, OutcomeFactory, PlatformFactory, SectorFactory, TopicFactory
 from topics import services as topic_services
@@ -175,7 +175,7 @@ WRITES = [
         "meeting_published",
         "office",
         lambda c: meeting_services.meeting_transition(
-            meeting=_meeting(c, status="planned"), to_status="published", by=c.office
+            meeting=_meeting(c, status="planned", no_research_reason="紧急事项"), to_status="published", by=c.office
         ),
     ),
     (
@@ -216,6 +216,17 @@ WRITES = [
         lambda c: meeting_services.meeting_record(meeting=_held_meeting(c), summary="会议纪要", by=c.office),
     ),
     (
+        "meeting_record_amend",
+        "office",
+        lambda c: services_record.meeting_record_amend(
+            meeting=meeting_services.meeting_record(meeting=_held_meeting(c), summary="会议纪要", by=c.office),
+            by=c.office,
+            reason="补记现场答复",
+            summary="会议纪要",
+            answers="交通局答复年内完成",
+        ),
+    ),
+    (
         "meeting_photos_add",
         "office",
         lambda c: (
@@ -249,7 +260,7 @@ WRITES = [
         "research_add",
         "office",
         lambda c: (
-            meeting_services.research_add(
+            services_research.research_add(
                 by=c.office, date_=TODAY(), kind="visit", findings="走访了十户", meeting=_meeting(c)
             ).meeting
         ),

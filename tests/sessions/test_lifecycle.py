@@ -17,9 +17,9 @@ def test_a_meeting_goes_from_planned_to_recorded_with_each_step_recorded(
     start, end = soon
     meeting = MeetingFactory(platform=platform_a, status="planned", starts_at=start, ends_at=end)
     meeting.topics.add(accepted_topic)
+    Research.objects.create(meeting=meeting, date=date.today(), kind="visit", findings="走访12户")
     client.force_login(office)
     assert _post(client, meeting, "publish").status_code == 302
-    Research.objects.create(meeting=meeting, date=date.today(), kind="visit", findings="走访12户")
     with time_machine.travel(start + timedelta(minutes=30)):
         client.force_login(office)
         assert _post(client, meeting, "hold", {"hold-no_research_reason": ""}).status_code == 302

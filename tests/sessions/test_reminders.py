@@ -25,7 +25,11 @@ NEW_START = START + timedelta(days=7)
 @pytest.fixture
 def meeting(platform_a):
     return MeetingFactory(
-        title="村口路灯改造协商会", platform=platform_a, starts_at=START, place="甲一村村委会二楼", no_research_reason="急事"
+        title="村口路灯改造协商会",
+        platform=platform_a,
+        starts_at=START,
+        place="甲一村村委会二楼",
+        no_research_reason="群众要求尽快协商",
     )
 
 

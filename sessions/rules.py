@@ -1,0 +1,72 @@
+"""The lifecycle rules of a meeting, each named once; the services check them, so every path (a page, the admin
+actions, a command, the demo) obeys them alike.
+
+- A meeting is not scheduled or moved into the past: `check_not_in_past`.
+- Research happens before the meeting: not after the meeting's day, not in the future: `check_research_date`.
+- 不调研不协商: a notice is published, and a meeting held, after research or with the recorded reason why not:
+  `has_research_or_reason`.
+
+"The past" is judged by `now()`: the present moment, or the moment a replayed story says it acts at (`as_of`).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+PAST_REFUSED = gettext_lazy("A meeting cannot be scheduled or moved into the past: choose a time still to come.")
+RESEARCH_IN_FUTURE = gettext_lazy("Research cannot be dated in the future.")
+NOTICE_NEEDS_RESEARCH = gettext_lazy(
+    "Record the research first, or give the reason the meeting goes ahead without."
+)
+
+_as_of: ContextVar[datetime | None] = ContextVar("sessions_rules_as_of", default=None)
+
+
+def now() -> datetime:
+    return _as_of.get() or timezone.now()
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Judge "the past" as of `moment`: for code that replays what happened then, step by step through the
+    services (the demo builder, which then dates its rows back). No request can reach it: a page acts now."""
+    token = _as_of.set(moment)
+    try:
+        yield
+    finally:
+        _as_of.reset(token)
+
+
+def check_not_in_past(starts_at: datetime) -> None:
+    """A meeting is scheduled, or moved, to a time that has not come yet. The one place for this rule, so that a
+    later entry of past meetings (#14) can be exempted here."""
+    if starts_at < now():
+        raise ValidationError({"starts_at": ValidationError(PAST_REFUSED, code="in_past")})
+
+
+def check_research_date(day: date, meeting=None) -> None:
+    """Research comes before the consultation: dated no later than today, nor than the day the meeting starts."""
+    if day > timezone.localdate(now()):
+        raise ValidationError({"date": ValidationError(RESEARCH_IN_FUTURE, code="research_in_future")})
+    if meeting is not None and day > timezone.localdate(meeting.starts_at):
+        starts = timezone.localdate(meeting.starts_at)
+        message = _("Research comes before the meeting: date it on or before %(day)s.") % {"day": starts}
+        raise ValidationError({"date": ValidationError(message, code="research_after_meeting")})
+
+
+def check_noticeable(meeting, reason: str = "") -> None:
+    """The notice goes out after research, or with the reason why not (不调研不协商)."""
+    if not has_research_or_reason(meeting, reason):
+        raise ValidationError({"no_research_reason": ValidationError(NOTICE_NEEDS_RESEARCH, code="no_research")})
+
+
+def has_research_or_reason(meeting, reason: str = "") -> bool:
+    """不调研不协商: research is recorded for the meeting, or a reason why it goes ahead without (given now, or
+    already kept on the meeting)."""
+    return bool(reason.strip() or meeting.no_research_reason.strip()) or meeting.research.exists()
