@@ -1,7 +1,6 @@
-from django.conf import settings
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext as _
 
+from . import office as office_settings
 from .access import capabilities
 from .models import Notification
 
@@ -13,8 +12,11 @@ def portal(request):
         unread = Notification.objects.filter(
             recipient=user, channel=Notification.Channel.INAPP, status=Notification.Status.SENT, read_at__isnull=True
         ).count()
+    office = office_settings.current()
     return {
-        "office_name": settings.PORTAL_OFFICE_NAME or _("County CPPCC Office"),
+        # The office's settings (consult_portal.office): `{{ office.whole_county_word }}`, `{{ office.contact_phone }}`.
+        "office": office,
+        "office_name": office.office_name,
         "unread_notifications": unread,
         # The capability map of consult_portal.access, the same set the views ask: `{% if "meetings.change" in caps %}`.
         # Lazy, so the roles are looked up only on the pages whose navigation or buttons ask.

@@ -24,7 +24,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import dateformat, timezone, translation
-from django.utils.translation import gettext as _
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
@@ -38,6 +37,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from . import office as office_settings
 from .text import clean_text
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -77,7 +77,12 @@ WEEKDAYS = "一二三四五六日"
 
 
 def office_name() -> str:
-    return settings.PORTAL_OFFICE_NAME or _("County CPPCC Office")
+    return office_settings.current().office_name
+
+
+def masthead_line() -> str:
+    """The red line heading a document: the office's masthead setting, else its name."""
+    return office_settings.current().masthead
 
 
 def chinese_date(value: datetime.date | datetime.datetime | None = None) -> str:
@@ -257,7 +262,7 @@ def new_document(*, title: str, date: datetime.date | datetime.datetime | None =
 def masthead(document, *, title: str, date: datetime.date | datetime.datetime | None = None) -> None:
     """The office's name over the red line, the title and the date: the head of a document, or of a further
     paper in the same file (after `page_break`)."""
-    document.add_paragraph(clean_text(office_name()), style=OFFICE_STYLE)
+    document.add_paragraph(clean_text(masthead_line()), style=OFFICE_STYLE)
     document.add_paragraph(clean_text(title), style=TITLE_STYLE)
     document.add_paragraph(f"（{chinese_date(date)}）", style=DATE_STYLE)
 

@@ -167,6 +167,44 @@ class DocumentCounter(models.Model):
         return f"{self.year}-{self.kind}: {self.last}"
 
 
+class OfficeSettings(models.Model):
+    """The office's own settings, one row (pk 1), changed on the office's settings page. A blank field means the
+    installation's default (its environment variable, else the generic word): read through
+    `consult_portal.office.current()`, which caches it, never directly."""
+
+    office_name = models.CharField(_("office name"), max_length=100, blank=True)
+    masthead = models.CharField(_("masthead of documents"), max_length=100, blank=True)
+    county_name = models.CharField(_("county name"), max_length=50, blank=True)
+    county_word = models.CharField(_("word for the county"), max_length=10, blank=True)
+    county_level_word = models.CharField(_("word for the county level"), max_length=10, blank=True)
+    whole_county_word = models.CharField(_("word for the whole county"), max_length=10, blank=True)
+    contact_phone = models.CharField(_("public contact phone"), max_length=30, blank=True)
+    meetings_per_town_target = models.PositiveSmallIntegerField(
+        _("consultations per town and year"), null=True, blank=True
+    )
+    outcome_reminder_days = models.CharField(_("outcome reminder days"), max_length=50, blank=True)
+    base_url = models.CharField(_("public address of the portal"), max_length=200, blank=True)
+    retention_months = models.PositiveSmallIntegerField(
+        _("months residents' personal data is kept"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("office settings")
+        verbose_name_plural = _("office settings")
+        constraints = [models.CheckConstraint(name="office_settings_single_row", condition=Q(pk=1))]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    def save(self, *args, **kwargs):
+        from .office import forget  # office reads this model
+
+        self.pk = 1
+        super().save(*args, **kwargs)
+        forget()
+
+
 class Role(models.TextChoices):
     """The staff roles; each is a Django group of the same name."""
 

@@ -4,8 +4,6 @@ kept (the purge itself is consult_portal/retention.py)."""
 import calendar
 from datetime import datetime
 
-from django.conf import settings
-
 # The fields that hold a resident's phone number, by model label: masked in the admin and in audit snapshots.
 # Staff pages show them whole only through an audited "show the number" (topics/views/staff.py).
 RESIDENT_PHONE_FIELDS = {
@@ -56,9 +54,16 @@ def mask_phone(phone: str | None) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+# The purge refuses a shorter period (consult_portal/overview/retention.py); the office's settings page too.
+MIN_RETENTION_MONTHS = 1
+
+
 def retention_months() -> int:
-    """Months a resident's name and phone are kept once no longer needed (SUBMITTER_RETENTION_MONTHS)."""
-    return settings.SUBMITTER_RETENTION_MONTHS
+    """Months a resident's name and phone are kept once no longer needed: the office's setting, else
+    SUBMITTER_RETENTION_MONTHS; never fewer than MIN_RETENTION_MONTHS."""
+    from .office import current  # the office's settings read this module's minimum
+
+    return current().retention_months
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -218,7 +218,7 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@consult.example.gov.cn")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The public address of the portal, for links in mail and SMS.
+# The public address of the portal, for links in mail and SMS (office setting).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # SMS to residents: a backend chosen by dotted path; the console backend only logs.
@@ -230,17 +230,21 @@ SMS_PER_NUMBER_PER_DAY = env.int("SMS_PER_NUMBER_PER_DAY", default=5)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", default=10)
 
-# The office named on pages and documents; empty means the translated generic name.
+# The office named on pages and documents; empty means the translated generic name. This and the settings below
+# marked "office setting" are the defaults of a new installation: office staff change them on /staff/settings/.
 PORTAL_OFFICE_NAME = env.str("PORTAL_OFFICE_NAME", default="")
+# The phone residents may call, shown on refusal and error pages (office setting); empty: none shown.
+PORTAL_CONTACT_PHONE = env.str("PORTAL_CONTACT_PHONE", default="")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-Consult-2026")
 
 # Consultations each town must hold in a year (the district's target: the coverage page, the dashboard, where the
 # county's target is this times the number of towns, and the liaison stations' assessment count against it), and
-# the days before a meeting on which invitees are reminded.
+# the days before a meeting on which invitees are reminded. The target is an office setting.
 MEETINGS_PER_TOWN_TARGET = env.int("MEETINGS_PER_TOWN_TARGET", default=2)
 MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", default=["3", "1"])]
 # Days before an outcome item's handling deadline on which the unit is reminded, the local hour of the daily
-# scan, and whether the item's contact person also gets an SMS (needs a real SMS_BACKEND).
+# scan, and whether the item's contact person also gets an SMS (needs a real SMS_BACKEND). The days are an office
+# setting.
 OUTCOME_REMINDER_DAYS = [int(d) for d in env.list("OUTCOME_REMINDER_DAYS", default=["7", "3", "1"])]
 OUTCOME_REMINDER_HOUR = env.int("OUTCOME_REMINDER_HOUR", default=8)
 OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
@@ -248,7 +252,8 @@ OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
 SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
 # Audit entries are kept at least this many days (prune_audit never removes younger ones; at least 180).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
-# purge_submitters blanks the name and phone of residents whose topics closed more than this many months ago.
+# purge_submitters blanks the name and phone of residents whose topics closed more than this many months ago
+# (office setting; at least 1).
 SUBMITTER_RETENTION_MONTHS = env.int("SUBMITTER_RETENTION_MONTHS", default=24)
 
 # Places (towns or villages) a member can be sunk into before the coverage view flags them as stretched.
