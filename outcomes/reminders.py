@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consult_portal import notifications
+from consult_portal import notifications, office
 from consult_portal.models import Notification, Role, User
 
 from .models import OutcomeEvent, OutcomeItem
@@ -47,8 +47,8 @@ CH = Notification.Channel
 
 
 def offsets() -> list[int]:
-    """The configured reminder offsets in days, farthest first."""
-    return sorted({d for d in settings.OUTCOME_REMINDER_DAYS if d > 0}, reverse=True)
+    """The configured reminder offsets in days, farthest first (the office's setting, else OUTCOME_REMINDER_DAYS)."""
+    return list(office.current().outcome_reminder_days)
 
 
 def due_offset(deadline: date, handed_on: date, today: date) -> int | None:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from consult_portal import links
+
 from .models import Meeting
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -29,7 +31,7 @@ def _zone() -> ZoneInfo:
 
 
 def _uid_host() -> str:
-    return urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
+    return urlsplit(links.base_url()).hostname or "localhost"
 
 
 def event_uid(meeting: Meeting) -> str:

@@ -18,12 +18,12 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal import office
 from consult_portal.models import Area, in_town
 from members.models import Assignment, Member
 from members.selectors import sunk_into, year_days
@@ -172,7 +172,7 @@ def ranking(*, year: int, weights: StationAssessmentWeights | None = None) -> li
     above nothing are marked for commendation (拟表彰).
     """
     weights = weights or StationAssessmentWeights.current()
-    goal = settings.MEETINGS_PER_TOWN_TARGET
+    goal = office.current().meetings_per_town_target
     start, end = year_bounds(year)
     published = OutcomeItem.objects.filter(
         published_at__isnull=False, town__isnull=False, created_at__gte=start, created_at__lt=end

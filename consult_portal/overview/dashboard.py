@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consult_portal import audit, documents
+from consult_portal import audit, documents, office
 from consult_portal.access import capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
@@ -207,7 +206,7 @@ def _chart_data(dash: stats.Dashboard) -> dict:
 
 
 def _scope_name(town) -> str:
-    return town.name if town is not None else _("Whole county")
+    return town.name if town is not None else office.current().whole_county_word
 
 
 @require_GET
@@ -356,7 +355,7 @@ def definitions() -> list[tuple[str, str]]:
                 "Meetings held or with their record completed in the year, at a platform of the town or its villages. "
                 "Target: %(n)s per town and year."
             )
-            % {"n": settings.MEETINGS_PER_TOWN_TARGET},
+            % {"n": office.current().meetings_per_town_target},
         ),
         (
             _("Adoption rate"),
@@ -401,7 +400,7 @@ def _public_year(year: int) -> int:
 def _public_rows(dash: stats.Dashboard) -> list[dict]:
     rows = [stats.public_row(f, f.town.name) for f in dash.by_town]
     if any((dash.county_wide.meetings_held, dash.county_wide.outcomes)):
-        rows.append(stats.public_row(dash.county_wide, _("County level")))
+        rows.append(stats.public_row(dash.county_wide, office.current().county_level_word))
     return rows
 
 
@@ -416,7 +415,7 @@ def public_stats(request):
         {
             "form": form,
             "year": year,
-            "total": stats.public_row(dash.total, _("Whole county")),
+            "total": stats.public_row(dash.total, office.current().whole_county_word),
             "total_figures": dash.total,
             "rows": _public_rows(dash),
             "columns": stats.PUBLIC_COLUMNS,
@@ -430,7 +429,7 @@ def public_csv(request, year: int):
     year = _public_year(year)
     dash = stats.compute(year=year, members=False)
     keys = [key for key, _label in stats.PUBLIC_COLUMNS]
-    rows = [stats.public_row(dash.total, _("Whole county")), *_public_rows(dash)]
+    rows = [stats.public_row(dash.total, office.current().whole_county_word), *_public_rows(dash)]
     response, _count = csv_download(
         filename=f"consultation-stats-{year}.csv",
         header=[_("Year"), *(str(label) for _key, label in stats.PUBLIC_COLUMNS)],

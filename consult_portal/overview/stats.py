@@ -4,8 +4,8 @@ Every figure is a database aggregate (conditional counts grouped by town), so a 
 same ten queries. Definitions, for a year Y and a town (its villages included) or the whole county:
 
 - Consultations held: meetings in status "held" or "record completed" that started in Y, at a platform of
-  the town (or anywhere, for the county, county-level platforms included). Target: MEETINGS_PER_TOWN_TARGET
-  per town and year (default 2); the county's target is that times the number of towns.
+  the town (or anywhere, for the county, county-level platforms included). Target: the office's setting
+  per town and year (MEETINGS_PER_TOWN_TARGET, 2, by default); the county's target is that times the number of towns.
 - Topics received: topics of year Y in the town, by source (党政点题/群众出题/委员荐题) and by status.
 - Suggestions raised / consensus reached: the suggestion and consensus items recorded for the meetings of
   Y held in the town.
@@ -28,11 +28,11 @@ same ten queries. Definitions, for a year Y and a town (its villages included) o
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal import office
 from consult_portal.models import Area, in_town
 from members.models import Member
 from members.selectors import sunk_members, year_days
@@ -215,7 +215,7 @@ def compute(*, year: int, town: Area | None = None, members: bool = True) -> Das
     rates = satisfaction(outcomes.filter(published_at__isnull=False), by="town")
 
     def figures_for(key, area) -> Figures:
-        f = Figures(town=area, target=settings.MEETINGS_PER_TOWN_TARGET if area is not None else 0)
+        f = Figures(town=area, target=office.current().meetings_per_town_target if area is not None else 0)
         row = meeting_rows.get(key, {})
         f.meetings_held, f.walk_ins = row.get("held", 0), row.get("walk_ins", 0)
         row = topic_rows.get(key, {})
@@ -235,7 +235,7 @@ def compute(*, year: int, town: Area | None = None, members: bool = True) -> Das
 
     by_town = [figures_for(t.pk, t) for t in scoped]
     county_wide = figures_for(None, None) if town is None else Figures()
-    total = Figures(town=town, target=settings.MEETINGS_PER_TOWN_TARGET * len(scoped))
+    total = Figures(town=town, target=office.current().meetings_per_town_target * len(scoped))
     for f in [*by_town, county_wide]:
         total.add(f)
     if members:

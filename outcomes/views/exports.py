@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from consult_portal import office
 from consult_portal.access import capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.spreadsheets import CHUNK, audited_export, choice_labels, local_time
@@ -36,7 +37,7 @@ def outcomes_xlsx(request):
         "overdue",
     )
     statuses = choice_labels(OutcomeItem.Status.choices)
-    yes, county = _("Yes"), _("County")
+    yes, county = _("Yes"), office.current().county_level_word
     rows = (
         [
             i["pk"],
@@ -128,7 +129,8 @@ def satisfaction_towns_xlsx(request):
         for area in towns.iterator(chunk_size=CHUNK):
             yield _satisfaction_row(area["name"], by_town[area["pk"]])
         if by_town.get(None):
-            yield _satisfaction_row(str(_("County-wide items")), by_town[None])
+            label = pgettext("county-wide", "%(whole)s items") % {"whole": office.current().whole_county_word}
+            yield _satisfaction_row(label, by_town[None])
         yield _satisfaction_row(str(_("Overall")), overall)
 
     return audited_export(

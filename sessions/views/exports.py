@@ -1,9 +1,9 @@
 """The .xlsx exports of the meetings, platforms and coverage lists, with their pages' filters and town scope."""
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from consult_portal import office
 from consult_portal.access import capability_required, town_scope
 from consult_portal.models import Area
 from consult_portal.spreadsheets import CHUNK, audited_export, choice_labels, local_time, place_label
@@ -152,7 +152,7 @@ def coverage_xlsx(request):
     """The platforms' coverage of /staff/coverage/: each town then its villages, and the towns' total."""
     town = town_scope(request.user)
     _form, year = coverage_year(request)
-    target = settings.MEETINGS_PER_TOWN_TARGET
+    target = office.current().meetings_per_town_target
     areas = platform_selectors.coverage(year=year, town=town).values(
         "name", "level", "platform_count", "villages_with_platform", "village_count", "meeting_count"
     )
