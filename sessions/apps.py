@@ -9,8 +9,11 @@ class ConsultationsConfig(AppConfig):
     verbose_name = _("Platforms and meetings")
 
     def ready(self):
-        from consult_portal import media
+        from consult_portal import imports, media
 
         from . import photo_access
+        from .imports import CommitteeImporter, PlatformImporter
 
         media.protect("meetings", photo_access.may_view)
+        imports.register(PlatformImporter)
+        imports.register(CommitteeImporter)
