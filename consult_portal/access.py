@@ -42,6 +42,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "assessment.change_weights",
             "audit.view",
             "accounts.unlock",
+            "office.settings",  # the office's name, the county's words, targets, reminders, address, retention
             "admin.use",
         }
     ),

@@ -150,6 +150,7 @@ ACTION_LABELS: dict[str, str] = {
     "password_change": _("Changed their own password"),
     "password_reset": _("Reset their forgotten password"),
     "notification_preferences": _("Changed their notification settings"),
+    "office_settings": _("Changed the office settings"),
     "access_refused": _("Was refused a page"),
     # residents' personal data
     "personal_data_view": _("Viewed a resident's personal data"),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, audit_views, import_views, media, preferences, views
+from . import account_views, audit_views, import_views, media, office_views, preferences, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -37,6 +37,7 @@ urlpatterns = [
     path("staff/imports/<slug:kind>/", import_views.upload, name="import-upload"),
     path("staff/imports/<slug:kind>/template.xlsx", import_views.template, name="import-template"),
     path("staff/imports/<slug:kind>/confirm/", import_views.confirm, name="import-confirm"),
+    path("staff/settings/", office_views.office_settings, name="office-settings"),
     path("", include("members.urls")),
     path("", include("topics.urls")),
     path("", include("sessions.urls")),

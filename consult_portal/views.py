@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from . import office
 from .access import can
 from .models import Notification
 
@@ -92,9 +93,11 @@ def inbox_read_all(request):
 
 def server_error(request):
     """The 500 page; a 503 with Retry-After when the database cannot be reached (a restart, a failover), so
-    that proxies and monitors see a passing outage. The page is plain: nothing on it may query the database."""
+    that proxies and monitors see a passing outage. The page is plain: nothing on it may query the database (the
+    office's contact phone comes from the cache, else the environment)."""
     unreachable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
-    response = HttpResponse(loader.get_template("500.html").render(), status=503 if unreachable else 500)
+    page = loader.get_template("500.html").render({"contact_phone": office.cached().contact_phone})
+    response = HttpResponse(page, status=503 if unreachable else 500)
     if unreachable:
         response["Retry-After"] = "30"
     return response

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult_portal import audit
+from consult_portal import audit, office
 from consult_portal.imports import Column, Importer, Row, parse_date, parse_year, split_list
 from consult_portal.models import Area, Committee, Sector
 from consult_portal.phones import is_mobile, normalize_phone
@@ -80,6 +80,8 @@ class MemberImporter(Importer):
         """Each row as create, update, unchanged or error with every reason. A blank committee, phone, expertise or
         term in an update row keeps the member's current value."""
         levels = {**LEVELS, **LEVEL_ALIASES}
+        if county_level := office.current().county_level_word.lower():  # 区级 where the office's settings say so
+            levels[county_level] = Member.Level.COUNTY
         sectors = {sector.name: sector.pk for sector in Sector.objects.all()}
         committees = {committee.name: committee.pk for committee in Committee.objects.all()}
         towns = {town.name: town.pk for town in Area.objects.filter(level=Area.Level.TOWN)}

@@ -1,7 +1,6 @@
 """考核: the yearly assessment of the liaison stations and its ranking (#7)."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult_portal import audit
+from consult_portal import audit, office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, year_param
 from consult_portal.spreadsheets import xlsx_download
@@ -52,7 +51,7 @@ def assessment(request):
             "scores": scores,
             "station_count": station_count,
             "commended_count": commended_places(station_count),
-            "target": settings.MEETINGS_PER_TOWN_TARGET,
+            "target": office.current().meetings_per_town_target,
             "weights": weights,
             "full_marks": sum(getattr(weights, key) for key, _label in CRITERIA),
             "town": town,

@@ -3,7 +3,6 @@ leaders read."""
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consult_portal import office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
 from sessions import selectors as meeting_selectors
@@ -185,7 +185,7 @@ def item_action(request, pk: int, action: str):
 def _sheet_context(items) -> dict:
     return {
         "sheets": [assignment_sheet(item) for item in items],
-        "office_name": settings.PORTAL_OFFICE_NAME or _("County CPPCC Office"),
+        "office_name": office.current().office_name,
         "today": timezone.localdate(),
     }
 

@@ -3,7 +3,6 @@
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from consult_portal import office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
@@ -161,7 +161,7 @@ def coverage_year(request):
 def coverage(request):
     town = town_scope(request.user)
     form, year = coverage_year(request)
-    target = settings.MEETINGS_PER_TOWN_TARGET
+    target = office.current().meetings_per_town_target
     rows = list(selectors.coverage(year=year, town=town))
     towns = [row for row in rows if row.level == Area.Level.TOWN]
     for row in rows:

@@ -120,6 +120,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "audit": OFFICE,
     "audit-export": OFFICE,
     "accounts-locked": OFFICE,
+    "office-settings": OFFICE,
     # The imports of the county's structure, people and logins, with their templates (the kind "accept" is none)
     "imports": OFFICE,
     "import-upload": OFFICE,
