@@ -5,7 +5,7 @@ portal."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult_portal import audit
+from consult_portal import audit, office
 from consult_portal.imports import Column, Importer, Row, choice_lookup, model_errors, note_repeat
 from consult_portal.models import Area
 
@@ -58,6 +58,8 @@ class AreaImporter(Importer):
 
     def check(self, rows: list[dict]) -> list[Row]:
         levels = choice_lookup(Area.Level, LEVEL_ALIASES)
+        if county_word := office.current().county_word.lower():
+            levels.setdefault(county_word, Area.Level.COUNTY)
         self.by_code = {area.code: area for area in Area.objects.select_related("parent")}
         self.by_name = {}  # a town first, else any area of that name (for Area.clean to refuse it)
         for area in sorted(self.by_code.values(), key=lambda area: area.level != Area.Level.TOWN):

@@ -3,7 +3,7 @@ refusal on its row with its reason."""
 
 import pytest
 
-from consult_portal.models import Area, AuditEntry
+from consult_portal.models import Area, AuditEntry, OfficeSettings
 from tests.imports_helpers import confirm, filled, results_by_line, upload
 
 
@@ -122,3 +122,10 @@ def test_it_refuses_an_unknown_level(signed_in, county):
     response = _preview(signed_in, [{"代码": "X", "名称": "某地", "级别": "省"}])
     [row] = response.context["results"]
     assert row.action == "error" and "省" in row.reasons[0]
+
+
+def test_it_takes_the_word_the_office_settings_give_the_county(signed_in, db):
+    rows = [{"代码": "C1", "名称": "峨眉山市", "级别": "市"}]  # a county-level city
+    assert [row.action for row in _preview(signed_in, rows).context["results"]] == ["error"]
+    OfficeSettings(county_word="市").save()
+    assert [row.action for row in _preview(signed_in, rows).context["results"]] == ["create"]
