@@ -5,6 +5,7 @@ coverage, dashboard and assessment, retention, and the contact phone of the refu
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import lxml.html
 import pytest
@@ -26,6 +27,8 @@ from outcomes.services import outcome_hand_over
 from sessions import ical
 from tests.documents_helpers import opened
 from tests.factories import SectorFactory, TopicFactory
+from tests.overview.test_assessment import _rows as assessment_rows
+from tests.overview.test_assessment import stations, town_c  # noqa: F401 - fixtures
 from tests.overview.test_dashboard import YEAR, build_year
 
 URL = "/staff/settings/"
@@ -199,6 +202,14 @@ def _member_rows(*levels):
     return [
         {**blank, "line": n, "name": f"委员{n}", "level": text, "sector": "经济界"} for n, text in enumerate(levels, 2)
     ]
+
+
+@pytest.mark.usefixtures("stations")
+def test_the_assessment_scores_consultations_against_the_saved_target(client, office):
+    client.force_login(office)
+    save(client, meetings_per_town_target="4")
+    a = assessment_rows(client)["T-A"]
+    assert (a.held, a.target, a.points("consultations")) == (2, 4, Decimal("15.0"))  # 2 of 4: half the 30 points
 
 
 def test_the_member_import_accepts_the_countys_level_word(client, office, town_a):
