@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -35,7 +36,7 @@ class DashboardForm(ListFilterForm):
         label=gettext_lazy("Town / street"),
         required=False,
         queryset=Area.objects.none(),
-        empty_label=gettext_lazy("Whole county"),
+        empty_label=lazy(lambda: office.current().whole_county_word, str)(),
     )
 
     def __init__(self, *args, years: list[int], **kwargs):
