@@ -314,6 +314,12 @@ def _topics(item: OutcomeItem) -> list[Topic]:
     return list(item.meeting.topics.order_by("pk")) if item.meeting_id is not None else []
 
 
+def told_of_the_result(item: OutcomeItem) -> tuple[list[Topic], list[User]]:
+    """Who hears of a published result: the residents behind it who left a phone (by SMS), and the supervising
+    members; the publishing page names them before it asks to confirm."""
+    return _submitters(item), list(supervising_users(item))
+
+
 @transaction.atomic
 def outcome_publish(*, item: OutcomeItem, by, notify: bool = True) -> OutcomeItem:
     """Publish the handling result of a closed item (公示办理结果); residents can then rate it, and those who

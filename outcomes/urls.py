@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import documents, exports, public, staff, supervision, unit
+from .views import documents, exports, public, publishing, staff, supervision, unit
 
 app_name = "outcomes"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/outcomes/satisfaction/", staff.satisfaction_summary, name="staff-satisfaction"),
     path("staff/outcomes/<int:pk>/", staff.item_detail, name="staff-detail"),
     path("staff/outcomes/<int:pk>/sheet/", staff.item_sheet, name="staff-sheet"),
+    path("staff/outcomes/<int:pk>/publish/", publishing.item_publish, name="staff-publish"),
     path("staff/outcomes/<int:pk>/<slug:action>/", staff.item_action, name="staff-action"),
     path("staff/outcomes/meeting/<int:pk>/", staff.meeting_items, name="staff-meeting"),
     path("staff/outcomes/meeting/<int:pk>/sheets/", staff.meeting_sheets, name="staff-meeting-sheets"),

@@ -5,6 +5,7 @@ actions, a command, the demo) obeys them alike.
 - Research happens before the meeting: not after the meeting's day, not in the future: `check_research_date`.
 - 不调研不协商: a notice is published, and a meeting held, after research or with the recorded reason why not:
   `has_research_or_reason`.
+- An invitee answers, and may change the answer, until the meeting starts: `answers_open`.
 
 "The past" is judged by `now()`: the present moment, or the moment a replayed story says it acts at (`as_of`).
 """
@@ -19,11 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .models import Meeting
+
 PAST_REFUSED = gettext_lazy("A meeting cannot be scheduled or moved into the past: choose a time still to come.")
 RESEARCH_IN_FUTURE = gettext_lazy("Research cannot be dated in the future.")
 NOTICE_NEEDS_RESEARCH = gettext_lazy(
     "Record the research first, or give the reason the meeting goes ahead without."
 )
+
+# The statuses in which a meeting is still to be held, so invitees' answers count.
+ANSWERABLE = (Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED, Meeting.Status.POSTPONED)
 
 _as_of: ContextVar[datetime | None] = ContextVar("sessions_rules_as_of", default=None)
 
@@ -64,6 +70,11 @@ def check_noticeable(meeting, reason: str = "") -> None:
     """The notice goes out after research, or with the reason why not (不调研不协商)."""
     if not has_research_or_reason(meeting, reason):
         raise ValidationError({"no_research_reason": ValidationError(NOTICE_NEEDS_RESEARCH, code="no_research")})
+
+
+def answers_open(meeting) -> bool:
+    """An invitee may answer, or change their answer, while the meeting is on and has not started yet."""
+    return meeting.status in ANSWERABLE and now() < meeting.starts_at
 
 
 def has_research_or_reason(meeting, reason: str = "") -> bool:

@@ -4,6 +4,7 @@ from consult_portal.access import object_for_user
 from consult_portal.models import in_town
 
 from .models import Meeting, MeetingTransition, Participant, RecordRevision, Research
+from .selectors_public import public_meetings, with_sequence
 
 
 def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
@@ -49,6 +50,20 @@ def invitations_for_member(member) -> QuerySet:
         .select_related("meeting__platform")
         .order_by("meeting__starts_at")
     )
+
+
+def meeting_for_member(member, pk: int) -> Meeting:
+    """A meeting the member is invited to or came to, with their participation (`mine`), whether its notice is
+    public (`is_public`) and what its page and calendar file show; Meeting.DoesNotExist otherwise."""
+    meeting = (
+        with_sequence(Meeting.objects.filter(pk=pk, participants__member=member))
+        .select_related("platform__area__parent")
+        .prefetch_related("topics")
+        .get()
+    )
+    meeting.mine = Participant.objects.get(meeting=meeting, member=member)
+    meeting.is_public = public_meetings().filter(pk=pk).exists()
+    return meeting
 
 
 def attended_by_member(member) -> QuerySet:

@@ -58,7 +58,7 @@ def meeting_list(*, town: Area | None = None, now=None) -> QuerySet:
     )
 
 
-def _with_sequence(meetings: QuerySet) -> QuerySet:
+def with_sequence(meetings: QuerySet) -> QuerySet:
     """SEQUENCE of the calendar event: every change a calendar shows (publishing, moving, postponing, cancelling)."""
     changes = Q(transitions__old_starts_at__isnull=False) | Q(
         transitions__to_status__in=[M.NOTICE_PUBLISHED, M.POSTPONED, M.CANCELLED]
@@ -82,7 +82,7 @@ def public_meeting(pk: int, *, with_record: bool = True) -> Meeting:
 
 
 def meeting_for_calendar(pk: int) -> Meeting:
-    return _with_sequence(public_meetings()).select_related("platform").prefetch_related(_topic_titles()).get(pk=pk)
+    return with_sequence(public_meetings()).select_related("platform").prefetch_related(_topic_titles()).get(pk=pk)
 
 
 def calendar_feed(*, town: Area | None = None, now=None) -> QuerySet:
@@ -90,7 +90,7 @@ def calendar_feed(*, town: Area | None = None, now=None) -> QuerySet:
     now = now or timezone.now()
     meetings = _in_town(public_meetings(), town).filter(ends_at__gte=now)
     return (
-        _with_sequence(meetings)
+        with_sequence(meetings)
         .select_related("platform")
         .prefetch_related(_topic_titles())
         .order_by("starts_at", "pk")[:FEED_LIMIT]

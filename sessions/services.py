@@ -377,11 +377,12 @@ def participants_invite(
 
 @transaction.atomic
 def participant_respond(*, participant: Participant, response: str, by) -> Participant:
-    """An invitee's yes or no; members answer from their workspace."""
+    """An invitee's yes or no, which they may change until the meeting starts; members answer from their
+    workspace."""
     if response not in (Participant.Response.YES, Participant.Response.NO):
         raise ValidationError(_("Answer yes or no."))
     participant = Participant.objects.select_for_update().select_related("meeting").get(pk=participant.pk)
-    if participant.meeting.status not in (M.PLANNED, M.NOTICE_PUBLISHED, M.POSTPONED):
+    if not rules.answers_open(participant.meeting):
         raise ValidationError(_("This meeting no longer takes answers."))
     before = audit.snapshot(participant, PARTICIPANT_FIELDS)
     participant.response = response

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exports, public, staff
+from .views import exports, public, publishing, staff
 
 app_name = "topics"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/topics/<int:pk>/<slug:action>/", staff.topic_action, name="staff-action"),
     path("staff/plans/", staff.plan_current, name="plan-current"),
     path("staff/plans/<int:year>/", staff.plan_manage, name="plan-manage"),
+    path("staff/plans/<int:year>/publish/", publishing.plan_publish, name="plan-publish"),
     path("staff/documents/topics.xlsx", exports.topics_xlsx, name="topics-xlsx"),
     path("staff/documents/plan-<int:year>.xlsx", exports.plan_xlsx, name="plan-xlsx"),
 ]

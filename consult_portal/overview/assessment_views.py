@@ -67,7 +67,7 @@ def assessment_weights(request):
     form = WeightsForm(request.POST or None, instance=StationAssessmentWeights.current())
     if request.method == "POST" and form.is_valid():
         audit.save_form(form, action="assessment_weights", request=request)
-        messages.success(request, _("Saved."))
+        messages.success(request, _("The points of the liaison stations' assessment are changed."))
         return redirect(f"{reverse('assessment')}?year={year}")
     return render(
         request,

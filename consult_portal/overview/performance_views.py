@@ -31,7 +31,7 @@ def performance(request):
         form = WeightsForm(request.POST or None, instance=weights)
         if request.method == "POST" and form.is_valid():
             weights = audit.save_form(form, action="performance_weights", request=request)
-            messages.success(request, _("Saved."))
+            messages.success(request, _("The points of the members' performance record are changed."))
             return redirect(f"{request.path}?year={year}")
     elif request.method == "POST":
         return render(request, "403.html", status=403)

@@ -23,4 +23,6 @@ urlpatterns = [
     path("members/me/", workspace.me, name="workspace"),
     path("members/me/recommend/", workspace.recommend, name="workspace-recommend"),
     path("members/me/invitations/<int:pk>/answer/", workspace.answer_invitation, name="workspace-answer"),
+    path("members/me/meetings/<int:pk>/", workspace.meeting, name="workspace-meeting"),
+    path("members/me/meetings/<int:pk>.ics", workspace.meeting_ics, name="workspace-meeting-ics"),
 ]

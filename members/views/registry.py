@@ -88,7 +88,8 @@ def member_detail(request, pk: int):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("Saved."))
+                sunk = {"name": member.name, "place": data["area"]}
+                messages.success(request, _("%(name)s is sunk into %(place)s.") % sunk)
                 return redirect("members:detail", pk=pk)
     elif request.method == "POST":
         raise Http404
@@ -113,7 +114,10 @@ def member_edit(request, pk: int | None = None):
         member = services.member_save(
             member=form.save(commit=False), photo=form.cleaned_data["photo_upload"], by=request.user
         )
-        messages.success(request, _("Saved."))
+        if pk:
+            messages.success(request, _("The details of %(name)s are changed.") % {"name": member.name})
+        else:
+            messages.success(request, _("%(name)s is added to the members.") % {"name": member.name})
         return redirect("members:detail", pk=member.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "members/staff/edit.html", {"form": form, "member": member}, status=status)

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consult_portal import office
@@ -91,7 +93,8 @@ def item_new(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The item is handed to %(unit)s.") % {"unit": item.unit.name})
+            names = {"item": Truncator(item.text).chars(30), "unit": item.unit.name}
+            messages.success(request, _("“%(item)s” is handed to %(unit)s.") % names)
             if item.meeting_id:
                 return redirect("outcomes:staff-meeting", pk=item.meeting_id)
             return redirect("outcomes:staff-detail", pk=item.pk)
@@ -147,13 +150,11 @@ def item_action(request, pk: int, action: str):
         "supervisors": SupervisorsForm,
         "tally": TallyForm,
     }
+    name = {"item": Truncator(item.text).chars(30), "unit": item.unit.name}
     try:
         if action == "accept":
             services.outcome_accept(item=item, by=user)
-            message = _("The answer is accepted.")
-        elif action == "publish":
-            services.outcome_publish(item=item, by=user)
-            message = _("The result is published; residents can now rate it.")
+            message = _("The answer on “%(item)s” is accepted.") % name
         elif action in forms:
             form = forms[action](request.POST, prefix=action)
             if not form.is_valid():
@@ -161,16 +162,22 @@ def item_action(request, pk: int, action: str):
             data = form.cleaned_data
             if action == "return":
                 services.outcome_return(item=item, note=data["note"], by=user)
-                message = _("The answer is returned to the unit.")
+                message = _("The answer on “%(item)s” is returned to %(unit)s.") % name
             elif action == "deadline":
                 services.outcome_change_deadline(item=item, deadline=data["deadline"], reason=data["reason"], by=user)
-                message = _("The deadline is changed.")
+                when = {"date": formats.date_format(data["deadline"], "DATE_FORMAT")}
+                message = _("The deadline of “%(item)s” is now %(date)s.") % (name | when)
             elif action == "supervisors":
                 services.outcome_set_supervisors(item=item, members=data["supervisors"], by=user)
-                message = _("The supervising members are saved.")
+                count = len(data["supervisors"])
+                message = ngettext(
+                    "“%(item)s” has %(count)d supervising member now.",
+                    "“%(item)s” has %(count)d supervising members now.",
+                    count,
+                ) % (name | {"count": count})
             else:
                 services_survey.survey_tally_add(item=item, by=user, **data)
-                message = _("The survey results are added.")
+                message = _("The survey results are added to “%(item)s”.") % name
         else:
             raise Http404
     except ValidationError as error:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -40,5 +41,6 @@ def comment(request, pk: int):
         services.outcome_comment(item=item, text=form.cleaned_data["text"], by=request.user)
     except ValidationError as error:
         return supervise(request, pk, form=form, errors=error.messages, status=400)
-    messages.success(request, _("Your comment is in the item's history; the unit has been told."))
+    names = {"item": Truncator(item.text).chars(30), "unit": item.unit.name}
+    messages.success(request, _("Your comment on “%(item)s” is in its history; %(unit)s has been told.") % names)
     return redirect("outcomes:supervise", pk=pk)

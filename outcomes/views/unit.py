@@ -102,7 +102,7 @@ def post_progress(request, pk: int):
         )
     except ValidationError as error:
         return _refuse(request, pk, "progress", form, error)
-    messages.success(request, _("The progress has been recorded."))
+    messages.success(request, _("Your progress on outcome item %(number)s is recorded.") % {"number": item.pk})
     return redirect("outcomes:unit-detail", pk=pk)
 
 
@@ -122,5 +122,5 @@ def answer(request, pk: int):
         )
     except ValidationError as error:
         return _refuse(request, pk, "answer", form, error)
-    messages.success(request, _("Your answer has been sent to the office, which will accept it or return it."))
+    # No message: the item's page says, once, that the answer is with the office (unit/detail.html).
     return redirect("outcomes:unit-detail", pk=pk)

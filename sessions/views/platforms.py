@@ -77,10 +77,13 @@ def studio_members(request, pk: int):
     member = Member.objects.filter(pk=request.POST.get("member"), is_active=True).first()
     if platform.kind != Platform.Kind.STUDIO or member is None:
         raise Http404
-    services.studio_member_set(
-        platform=platform, member=member, present=request.POST.get("action") == "add", by=request.user
-    )
-    messages.success(request, _("Saved."))
+    present = request.POST.get("action") == "add"
+    services.studio_member_set(platform=platform, member=member, present=present, by=request.user)
+    names = {"member": member.name, "platform": platform.name}
+    if present:
+        messages.success(request, _("%(member)s works in %(platform)s now.") % names)
+    else:
+        messages.success(request, _("%(member)s is taken out of %(platform)s.") % names)
     return redirect("sessions:platform-detail", pk=pk)
 
 
@@ -132,7 +135,7 @@ def platform_new(request):
     if request.method == "POST" and form.is_valid():
         platform = _save(request, form, None)
         if platform is not None:
-            messages.success(request, _("Platform saved."))
+            messages.success(request, _("Platform “%(name)s” is added.") % {"name": platform.name})
             return redirect("sessions:platform-detail", pk=platform.pk)
     return _form_page(request, form, None)
 
@@ -145,7 +148,7 @@ def platform_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         saved = _save(request, form, platform)
         if saved is not None:
-            messages.success(request, _("Platform saved."))
+            messages.success(request, _("Platform “%(name)s” is changed.") % {"name": saved.name})
             return redirect("sessions:platform-detail", pk=saved.pk)
     return _form_page(request, form, platform, saved_name)
 

@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal import links
@@ -66,7 +67,9 @@ def meeting_new(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The meeting is scheduled. Publish the notice when it is ready."))
+            when = formats.date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
+            scheduled = _("“%(title)s” is scheduled for %(when)s. Publish the notice when it is ready.")
+            messages.success(request, scheduled % {"title": meeting.title, "when": when})
             return redirect("sessions:staff-meeting", pk=meeting.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "sessions/staff/meeting_new.html", {"form": form}, status=status)
@@ -127,6 +130,53 @@ def _fail(request, pk, name, form=None, error: ValidationError | None = None):
     return meeting_detail(request, pk, bound=bound, status=400)
 
 
+def _said(action: str, meeting: Meeting, done) -> str:
+    """What the page says once an action is done: the meeting or the person, and the change."""
+    title = {"title": meeting.title}
+    if action == "publish":
+        return _("The notice of “%(title)s” is published.") % title
+    if action == "postpone":
+        return _("“%(title)s” is postponed.") % title
+    if action == "cancel":
+        return _("“%(title)s” is cancelled.") % title
+    if action == "reschedule":
+        when = formats.date_format(timezone.localtime(done.starts_at), "DATETIME_FORMAT")
+        return _("“%(title)s” is moved to %(when)s.") % (title | {"when": when})
+    if action == "hold":
+        return _("“%(title)s” is marked held; its topics are consulted.") % title
+    if action in ("invite-members", "invite-other"):
+        if not done:
+            return _("Everyone chosen was already invited to “%(title)s”.") % title
+        count = len(done)
+        names = "、".join(str(p) for p in done)
+        message = ngettext(
+            "%(count)d person is invited to “%(title)s”: %(names)s.",
+            "%(count)d people are invited to “%(title)s”: %(names)s.",
+            count,
+        )
+        return message % (title | {"count": count, "names": names})
+    if action == "respond":
+        return _("The answer of %(name)s is recorded: %(answer)s.") % {
+            "name": done,
+            "answer": done.get_response_display(),
+        }
+    if action == "attendance":
+        if done.checked_in_at:
+            return _("%(name)s is marked present.") % {"name": done}
+        return _("%(name)s is marked absent.") % {"name": done}
+    if action == "research":
+        return _("The research of %(date)s is recorded for “%(title)s”.") % (title | {"date": done.date})
+    if action == "record":
+        count = done.record_items.count()
+        message = ngettext(
+            "The record of “%(title)s” is complete, with %(count)d item to hand over.",
+            "The record of “%(title)s” is complete, with %(count)d items to hand over.",
+            count,
+        )
+        return message % (title | {"count": count})
+    return _("The record of “%(title)s” is amended; the earlier version is in its history.") % title
+
+
 @capability_required("meetings.change")
 @require_POST
 def meeting_action(request, pk: int, action: str):
@@ -139,31 +189,32 @@ def meeting_action(request, pk: int, action: str):
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             reason = form.cleaned_data["no_research_reason"]
-            services.meeting_publish(meeting=meeting, by=user, no_research_reason=reason)
+            done = services.meeting_publish(meeting=meeting, by=user, no_research_reason=reason)
         elif action in ("postpone", "cancel"):
             form = ReasonForm(request.POST, prefix=action)
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             to_status = M.POSTPONED if action == "postpone" else M.CANCELLED
-            services.meeting_transition(
+            done = services.meeting_transition(
                 meeting=meeting, to_status=to_status, by=user, reason=form.cleaned_data["reason"]
             )
         elif action == "reschedule":
             form = RescheduleForm(request.POST, prefix="reschedule")
             if not form.is_valid():
                 return _fail(request, pk, action, form)
-            services.meeting_reschedule(meeting=meeting, by=user, **form.cleaned_data)
+            done = services.meeting_reschedule(meeting=meeting, by=user, **form.cleaned_data)
         elif action == "hold":
             form = HeldForm(request.POST, prefix="hold")
             if not form.is_valid():
                 return _fail(request, pk, action, form)
-            services.meeting_hold(meeting=meeting, by=user, no_research_reason=form.cleaned_data["no_research_reason"])
+            reason = form.cleaned_data["no_research_reason"]
+            done = services.meeting_hold(meeting=meeting, by=user, no_research_reason=reason)
         elif action == "invite-members":
             form = InviteMembersForm(request.POST)
             if not form.is_valid():
                 return _fail(request, pk, action, None, ValidationError(_("Choose the members to invite.")))
             members = list(form.cleaned_data["members"])
-            services.participants_invite(meeting=meeting, by=user, members=members)
+            done = services.participants_invite(meeting=meeting, by=user, members=members)
             busy = services.members_booked_elsewhere(meeting=meeting, members=members)
             if busy:
                 names = "、".join(m.name for m in busy)
@@ -175,25 +226,27 @@ def meeting_action(request, pk: int, action: str):
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
-            services.participants_invite(
+            done = services.participants_invite(
                 meeting=meeting, by=user, others=[(data["kind"], data["name"], data["organisation"], data["phone"])]
             )
         elif action == "respond":
             participant = meeting.participants.filter(pk=request.POST.get("participant")).first()
             if participant is None:
                 raise Http404
-            services.participant_respond(participant=participant, response=request.POST.get("response"), by=user)
+            response = request.POST.get("response")
+            done = services.participant_respond(participant=participant, response=response, by=user)
         elif action == "attendance":
             participant = meeting.participants.filter(pk=request.POST.get("participant")).first()
             if participant is None:
                 raise Http404
-            services.attendance_mark(participant=participant, present=request.POST.get("present") == "1", by=user)
+            present = request.POST.get("present") == "1"
+            done = services.attendance_mark(participant=participant, present=present, by=user)
         elif action == "research":
             form = ResearchForm(request.POST, prefix="research")
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
-            services_research.research_add(
+            done = services_research.research_add(
                 by=user,
                 meeting=meeting,
                 date_=data["date"],
@@ -206,7 +259,7 @@ def meeting_action(request, pk: int, action: str):
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
-            services.meeting_record(
+            done = services.meeting_record(
                 meeting=meeting,
                 by=user,
                 summary=data["summary"],
@@ -221,7 +274,7 @@ def meeting_action(request, pk: int, action: str):
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
-            services_record.meeting_record_amend(
+            done = services_record.meeting_record_amend(
                 meeting=meeting,
                 by=user,
                 reason=data["reason"],
@@ -235,5 +288,5 @@ def meeting_action(request, pk: int, action: str):
             raise Http404
     except ValidationError as error:
         return _fail(request, pk, action, form, error)
-    messages.success(request, _("Saved."))
+    messages.success(request, _said(action, meeting, done))
     return redirect("sessions:staff-meeting", pk=pk)

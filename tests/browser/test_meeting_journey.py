@@ -40,6 +40,7 @@ def test_a_meeting_from_schedule_to_record(desktop, phone, browser, live_server,
     meeting = Meeting.objects.get(title="村口路灯改造协商会")
     Participant.objects.create(meeting=meeting, kind="member", member=member)
     Research.objects.create(meeting=meeting, date=timezone.localdate(), kind="visit", findings="走访12户")
+    desktop.reload()  # after research, publishing the notice takes one click (不调研不协商)
     with desktop.expect_navigation():
         desktop.locator("[data-action=publish]").click()
     assert desktop.locator("[data-status]").first.get_attribute("data-status") == "published"

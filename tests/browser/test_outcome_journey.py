@@ -73,7 +73,7 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     desktop.get_by_label("办理时限").fill(deadline.isoformat())
     _go(desktop, desktop.get_by_role("button", name="交办", exact=True))
     assert desktop.url.endswith(f"/staff/outcomes/meeting/{meeting.pk}/")
-    assert _status_message(desktop).inner_text() == f"事项已交办给{unit.name}。"
+    assert _status_message(desktop).inner_text().endswith(f"」已交办给{unit.name}。")
     item = OutcomeItem.objects.get(record_item=record_item)
     assert (item.unit, item.contact_name, item.deadline, item.town) == (unit, "李工", deadline, town_a)
     handed = desktop.locator(f"[data-record-item='{record_item.pk}']")
@@ -100,7 +100,7 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     desktop.get_by_role("textbox", name="办理进展").fill("已完成主干道12盏路灯的更换。")
     desktop.get_by_label("照片").set_input_files(photo)
     _go(desktop, desktop.get_by_role("button", name="报送进展"))
-    assert _status_message(desktop).inner_text() == "进展已报送。"
+    assert _status_message(desktop).inner_text() == f"成果事项 {item.pk} 的进展已报送。"
     update = desktop.locator("[data-progress]")
     assert update.get_by_text("已完成主干道12盏路灯的更换。").is_visible()
     assert update.locator("time").inner_text() == progress_on.isoformat()
@@ -111,7 +111,8 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     desktop.get_by_label("已落实").check()
     desktop.get_by_role("textbox", name="办理答复").fill("主干道路灯已全部更换并通电,夜间照明覆盖学校路段。")
     _go(desktop, desktop.get_by_role("button", name="报送答复"))
-    assert "您的答复已报送政协办公室" in _status_message(desktop).inner_text()
+    assert _status_message(desktop).count() == 0  # said once, by the item's page itself
+    assert "您的答复「已落实」已报送政协办公室" in desktop.locator("[data-answered]").inner_text()
     assert desktop.locator("dd [data-status]").inner_text() == "已答复待确认"
     assert desktop.get_by_role("button", name="报送答复").count() == 0
 
@@ -121,10 +122,12 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     desktop.goto(f"/staff/outcomes/{item.pk}/", wait_until="networkidle")
     assert desktop.get_by_role("heading", name="承办单位的答复待审核").is_visible()
     _go(desktop, desktop.get_by_role("button", name="接受为“已落实”"))
-    assert _status_message(desktop).inner_text() == "答复已接受。"
+    assert _status_message(desktop).inner_text().endswith("」的答复已接受。")
     assert desktop.locator("h1 + p [data-status]").inner_text() == "已落实"
+    _go(desktop, desktop.get_by_role("link", name="公示办理结果"))
+    assert desktop.get_by_role("heading", name="确认公示办理结果？").is_visible()
     _go(desktop, desktop.get_by_role("button", name="公示办理结果"))
-    assert _status_message(desktop).inner_text() == "办理结果已公示，群众现在可以评价。"
+    assert _status_message(desktop).inner_text().endswith("」的办理结果已公示，群众现在可以评价。")
     assert desktop.locator("h1 + p").get_by_text("已公布").is_visible()
 
     # 4. A resident on a phone opens the result and rates it.

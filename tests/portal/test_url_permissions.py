@@ -69,6 +69,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "workspace": ("member",),
     "workspace-recommend": ("member",),
     "workspace-answer": ("member",),
+    "workspace-meeting": ("member",),
+    "workspace-meeting-ics": ("member",),
     # The check-in looks its token up first (no such token: 404 for all); a real one asks for a member's login,
     # tested in tests/sessions.
     "sessions:checkin": EVERYONE,
@@ -87,6 +89,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "topics:staff-action": WRITERS,
     "topics:plan-current": STAFF,
     "topics:plan-manage": STAFF,
+    "topics:plan-publish": OFFICE,  # the confirmation page of publishing, and its POST
     "sessions:staff-meetings": STAFF,
     "sessions:staff-meeting-new": WRITERS,
     "sessions:staff-meeting": STAFF,
@@ -114,6 +117,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "outcomes:staff-detail": STAFF,
     "outcomes:staff-sheet": STAFF,
     "outcomes:staff-action": WRITERS,
+    "outcomes:staff-publish": WRITERS,  # the confirmation page of publishing a result, and its POST
     "outcomes:staff-meeting": STAFF,
     "outcomes:staff-meeting-sheets": STAFF,
     # The office's own: the audit log and its export, unlocking logins locked out after failures

@@ -33,10 +33,10 @@ def test_the_plan_goes_from_draft_to_approved_to_published(client, office, leade
     )
     plan = ConsultationPlan.objects.get(year=year)
     assert plan.status == ConsultationPlan.Status.APPROVED
-    assert client.post(f"/staff/plans/{year}/", {"action": "publish"}).status_code == 403  # leaders approve only
+    assert client.post(f"/staff/plans/{year}/publish/").status_code == 403  # leaders approve only
 
     client.force_login(office)
-    client.post(f"/staff/plans/{year}/", {"action": "publish"})
+    client.post(f"/staff/plans/{year}/publish/")
     plan.refresh_from_db()
     assert plan.status == ConsultationPlan.Status.PUBLISHED and plan.published_at
     html = client.get(f"/topics/plan/{year}/").content.decode()

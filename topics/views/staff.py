@@ -218,9 +218,30 @@ def topic_action(request, pk: int, action: str):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _topic_said(action, topic, data))
             return redirect("topics:staff-detail", pk=topic.pk)
     return topic_detail(request, pk, bound_forms={action: form}, status=400)
+
+
+def _topic_said(action: str, topic: Topic, data: dict) -> str:
+    """What the page says once an action on a topic is done: the topic and the change."""
+    names = {"title": topic.title}
+    if action == "accept":
+        return _("Topic “%(title)s” is accepted.") % names
+    if action == "visit":
+        return _("Topic “%(title)s” is to be visited and checked.") % names
+    if action == "decline":
+        return _("Topic “%(title)s” is declined.") % names
+    if action == "merge":
+        return _("Topic “%(title)s” is merged into “%(other)s”.") % (names | {"other": data["target"].title})
+    if action == "forward":
+        return _("Topic “%(title)s” is forwarded to %(unit)s.") % (names | {"unit": data["unit"].name})
+    if action == "note":
+        return _("A note is added to topic “%(title)s”.") % names
+    if action == "close":
+        return _("Topic “%(title)s” is concluded.") % names
+    status = Topic.Status(ACTIONS[action][1]).label
+    return _("Topic “%(title)s” is now “%(status)s”.") % (names | {"status": status})
 
 
 @capability_required("topics.change")
@@ -251,7 +272,7 @@ def party_topic_new(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Topic saved."))
+            messages.success(request, _("Topic “%(title)s” is registered.") % {"title": topic.title})
             return redirect("topics:staff-detail", pk=topic.pk)
     return render(request, "topics/staff/party_new.html", {"form": form})
 
@@ -279,18 +300,15 @@ def plan_manage(request, year: int):
                 entry_form = PlanEntryForm(request.POST, topics=candidates)
                 if entry_form.is_valid():
                     services.plan_add_topic(plan=plan, year=year, by=user, **entry_form.cleaned_data)
-                    messages.success(request, _("The topic is in the plan."))
+                    added = {"title": entry_form.cleaned_data["topic"].title, "year": year}
+                    messages.success(request, _("“%(title)s” is added to the draft %(year)s plan.") % added)
                     return redirect("topics:plan-manage", year=year)
             elif action == "approve" and can_approve:
                 approve_form = PlanApproveForm(request.POST, instance=plan)
                 if approve_form.is_valid():
                     services.plan_approve(plan=plan, by=user, **approve_form.cleaned_data)
-                    messages.success(request, _("The plan is approved."))
+                    messages.success(request, _("The %(year)s plan is approved.") % {"year": year})
                     return redirect("topics:plan-manage", year=year)
-            elif action == "publish" and can_publish:
-                services.plan_publish(plan=plan, by=user)
-                messages.success(request, _("The plan is published."))
-                return redirect("topics:plan-manage", year=year)
             else:
                 return render(request, "403.html", status=403)
         except ValidationError as error:
