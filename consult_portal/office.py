@@ -53,6 +53,7 @@ class Office:
     county_word: str  # 县 / 区: the county as one word
     county_level_word: str  # 县级 / 区级: the county's level (members, the dashboard's county row)
     whole_county_word: str  # 全县 / 全区: the whole county (totals, county-wide items)
+    county_wide_items: str  # 全县性事项 / 全区性事项: the outcome items of no town
     contact_phone: str  # shown on refusal and error pages; empty: none shown
     meetings_per_town_target: int
     outcome_reminder_days: tuple[int, ...]  # days before a deadline, largest first; empty: no reminders
@@ -88,13 +89,17 @@ def resolve(values: dict) -> Office:
     else:
         office_name = _("County CPPCC Office")
     days = values.get("outcome_reminder_days") or ""
+    whole = values.get("whole_county_word")
     return Office(
         office_name=office_name,
         masthead=values.get("masthead") or office_name,
         county_name=county_name,
         county_word=county_word,
         county_level_word=values.get("county_level_word") or _("County level"),
-        whole_county_word=values.get("whole_county_word") or _("Whole county"),
+        whole_county_word=whole or _("Whole county"),
+        county_wide_items=(
+            pgettext("county-wide", "%(whole)s items") % {"whole": whole} if whole else _("County-wide items")
+        ),
         contact_phone=values.get("contact_phone") or settings.PORTAL_CONTACT_PHONE,
         meetings_per_town_target=values.get("meetings_per_town_target") or settings.MEETINGS_PER_TOWN_TARGET,
         outcome_reminder_days=parse_days(days) if days else days_in_order(settings.OUTCOME_REMINDER_DAYS),

@@ -129,8 +129,7 @@ def satisfaction_towns_xlsx(request):
         for area in towns.iterator(chunk_size=CHUNK):
             yield _satisfaction_row(area["name"], by_town[area["pk"]])
         if by_town.get(None):
-            label = pgettext("county-wide", "%(whole)s items") % {"whole": office.current().whole_county_word}
-            yield _satisfaction_row(label, by_town[None])
+            yield _satisfaction_row(office.current().county_wide_items, by_town[None])
         yield _satisfaction_row(str(_("Overall")), overall)
 
     return audited_export(

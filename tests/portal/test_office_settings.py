@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from consult_portal import account_views, links, office, views
 from consult_portal.models import AuditEntry, OfficeSettings
@@ -25,7 +25,7 @@ from members.imports import MemberImporter
 from outcomes import reminders
 from outcomes.services import outcome_hand_over
 from sessions import ical
-from tests.documents_helpers import opened
+from tests.documents_helpers import export, opened, published_item
 from tests.factories import SectorFactory, TopicFactory
 from tests.overview.test_assessment import _rows as assessment_rows
 from tests.overview.test_assessment import stations, town_c  # noqa: F401 - fixtures
@@ -186,6 +186,16 @@ def test_the_public_statistics_and_their_csv_use_the_countys_words(client, shawa
     csv_rows = list(csv.reader(io.StringIO(client.get(f"/stats/{YEAR}.csv").content.decode("utf-8-sig"))))
     assert [row[1:3] for row in csv_rows[1:]] == [["全区", "4"], ["甲镇", "2"], ["乙镇", "1"], ["区级", "1"]]
     assert csv_rows[1][3] == "10"  # the county's target: 5 for each of its two towns
+
+
+def test_the_satisfaction_page_and_export_name_the_county_wide_items_with_the_countys_word(
+    client, shawan, town_a, unit
+):
+    published_item(town_a, unit, ratings=(5, 1), county_wide=True)
+    with translation.override("zh-hans"):
+        expected = pgettext("county-wide", "%(whole)s items") % {"whole": "全区"}
+    assert expected in client.get(reverse("outcomes:staff-satisfaction")).content.decode()
+    assert [row[0] for row in export(client, "outcomes:satisfaction-towns-xlsx")] == [expected, "总体"]
 
 
 def test_the_target_per_town_follows_in_coverage_dashboard_and_assessment(client, shawan, town_a):
