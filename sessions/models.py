@@ -136,6 +136,8 @@ class Meeting(models.Model):
     answers = models.TextField(_("departments' answers on the spot"), blank=True)
     attendance_count = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
     walk_in_count = models.PositiveIntegerField(_("residents who came of their own accord"), null=True, blank=True)
+    # The notice's number (2026-通-005), given once when the notice is first published (consult_portal.numbering).
+    notice_number = models.CharField(_("notice number"), max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MeetingQuerySet.as_manager()
@@ -149,6 +151,9 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 name="meeting_postponed_or_cancelled_has_reason",
                 condition=~Q(status__in=["postponed", "cancelled"]) | ~Q(status_reason=""),
+            ),
+            models.UniqueConstraint(
+                fields=["notice_number"], condition=~Q(notice_number=""), name="meeting_notice_number_once"
             ),
         ]
         indexes = [models.Index(fields=["platform", "starts_at"]), models.Index(fields=["status", "starts_at"])]

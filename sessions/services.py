@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consult_portal import audit
+from consult_portal import audit, numbering
 from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
@@ -183,6 +183,8 @@ def _transition(
         _book_platform(meeting.platform, meeting.starts_at, meeting.ends_at, exclude_pk=meeting.pk)
     if to_status == M.HELD:
         _check_holdable(meeting, meeting.no_research_reason)
+    if to_status == M.NOTICE_PUBLISHED and not meeting.notice_number:  # a notice published again keeps its number
+        meeting.notice_number = numbering.next_number(numbering.NOTICE)
     meeting.status = to_status
     meeting.status_reason = reason.strip()
     meeting.save()

@@ -2,6 +2,7 @@
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from consult_portal import audit
 from consult_portal.access import capability_required
@@ -53,6 +54,9 @@ def meeting_notice(request, pk: int):
     meeting = selectors.meeting_for_user(request, pk)
     title = _("Notice of the meeting: %(title)s") % {"title": meeting.title}
     document = new_document(title=title)
+    if meeting.notice_number:
+        number = _("No. %(number)s") % {"number": meeting.notice_number}
+        paragraph(document, number, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _status_note(document, meeting)
     paragraph(
         document,
