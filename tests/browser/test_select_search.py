@@ -148,8 +148,12 @@ def test_members_are_invited_by_typing_a_name(desktop, office, town_a, village_a
     desktop.keyboard.type("律师")
     desktop.locator(".ts-dropdown .option.active", has_text="王律师").wait_for()
     desktop.keyboard.press("Enter")
-    desktop.keyboard.press("Escape")
-    _go(desktop, desktop.locator("form[data-invite=by-name] button[type=submit]"))
+    # Tab leaves the box (and closes its list) for the button, which Enter presses.
+    desktop.keyboard.press("Tab")
+    assert desktop.evaluate("document.activeElement.closest('form[data-invite=by-name]') !== null")
+    with desktop.expect_navigation():
+        desktop.keyboard.press("Enter")
+    desktop.wait_for_load_state("networkidle")
     assert [p.member.name for p in meeting.participants.all()] == ["王律师"]
     # Who is invited is no longer offered.
     desktop.get_by_role("button", name="邀请委员").click()
