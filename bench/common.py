@@ -66,3 +66,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def serve_setup(env: dict, manage) -> tuple:
+    """For the benches that start gunicorn: migrate and collect the static files with the server's environment,
+    set Django up in this process with the same, and make the bench's own county, town and village."""
+    os.environ.update(env)
+    started = time.perf_counter()
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    print(f"migrate + collectstatic: {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from consult_portal.models import Area
+
+    county, _ = Area.objects.get_or_create(code="BENCH-C", defaults={"name": "压测县", "level": Area.Level.COUNTY})
+    town, _ = Area.objects.get_or_create(
+        code="BENCH-T", defaults={"name": "压测镇", "level": Area.Level.TOWN, "parent": county}
+    )
+    village, _ = Area.objects.get_or_create(
+        code="BENCH-V", defaults={"name": "压测村", "level": Area.Level.VILLAGE, "parent": town}
+    )
+    return county, town, village
+
+
+def verdict(problems: list[str], prefix: str = "") -> int:
+    """Print the problems found and the closing line; the exit code."""
+    for problem in problems:
+        print(f"- {prefix}{problem}")
+    print("All checks passed." if not problems else "Some checks FAILED.")
+    return 1 if problems else 0

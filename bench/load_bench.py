@@ -90,7 +90,7 @@ def manage(env: dict, *command: str) -> None:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, workers: int, log: Path):
+    def __init__(self, env: dict, workers: int, log: Path, app: str = "consult_portal.wsgi:application"):
         self.port = common.free_port()
         self.log = log
         with open(log, "w") as out:
@@ -99,7 +99,7 @@ class Gunicorn:
                     sys.executable,
                     "-m",
                     "gunicorn",
-                    "consult_portal.wsgi:application",
+                    app,
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "--workers",
@@ -331,30 +331,13 @@ def main() -> int:
     queue_name = f"bench-load-{uuid.uuid4().hex[:8]}"
     work = Path(tempfile.mkdtemp(prefix="load-bench-"))
     env = base_env(args, queue_name, str(work / "static"))
-    os.environ.update(env)
-    started = time.perf_counter()
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    print(f"migrate + collectstatic: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    county, town, village = common.serve_setup(env, manage)
     from django.core.cache import cache
     from django.db import connection
 
     from consult_portal import ratelimit
-    from consult_portal.models import Area
     from topics.views.public import RATE_SCOPE
 
-    county, _ = Area.objects.get_or_create(code="BENCH-C", defaults={"name": "压测县", "level": Area.Level.COUNTY})
-    town, _ = Area.objects.get_or_create(
-        code="BENCH-T", defaults={"name": "压测镇", "level": Area.Level.TOWN, "parent": county}
-    )
-    village, _ = Area.objects.get_or_create(
-        code="BENCH-V", defaults={"name": "压测村", "level": Area.Level.VILLAGE, "parent": town}
-    )
     run_id = uuid.uuid4().hex[:6]
     plans = [("limit raised", RAISED_LIMIT), ("limit on (default)", DEFAULT_LIMIT)]
     if args.only:

@@ -250,10 +250,7 @@ def main() -> int:
     tracebacks = log.read_text().count("Traceback")
     print()
     print(f"gunicorn served throughout: {alive}; tracebacks in the server log (not shown to visitors): {tracebacks}")
-    for problem in problems:
-        print(f"- PROBLEM: {problem}")
-    print("All checks passed." if not problems else "Some checks FAILED.")
-    return 1 if problems else 0
+    return common.verdict(problems, prefix="PROBLEM: ")
 
 
 if __name__ == "__main__":

@@ -177,25 +177,7 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="photo-flood-"))
     env = server_env(args, str(work / "static"))
-    os.environ.update(env)
-    started = time.perf_counter()
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    print(f"migrate + collectstatic: {time.perf_counter() - started:.1f} s", file=sys.stderr)
-
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from consult_portal.models import Area
-
-    county, _ = Area.objects.get_or_create(code="BENCH-C", defaults={"name": "压测县", "level": Area.Level.COUNTY})
-    town, _ = Area.objects.get_or_create(
-        code="BENCH-T", defaults={"name": "压测镇", "level": Area.Level.TOWN, "parent": county}
-    )
-    village, _ = Area.objects.get_or_create(
-        code="BENCH-V", defaults={"name": "压测村", "level": Area.Level.VILLAGE, "parent": town}
-    )
+    county, town, village = common.serve_setup(env, manage)
     png = hostile_png()
     print(f"hostile photo: {SIDE} × {SIDE} single-colour PNG, {len(png):,} bytes", file=sys.stderr)
 
@@ -264,10 +246,7 @@ def main() -> int:
     print()
     print(f"Peak resident memory of the largest gunicorn worker (VmHWM): {peak:.0f} MB")
     print()
-    for problem in problems:
-        print(f"- {problem}")
-    print("All checks passed." if not problems else "Some checks FAILED.")
-    return 1 if problems else 0
+    return common.verdict(problems)
 
 
 if __name__ == "__main__":
