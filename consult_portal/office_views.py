@@ -43,7 +43,10 @@ class OfficeSettingsForm(CleanTextMixin, forms.ModelForm):
         help_text=gettext_lazy("The red line at the head of notices, records and assignment sheets."),
     )
     county_name = forms.CharField(
-        label=gettext_lazy("Name of the county"), max_length=50, required=False, help_text=gettext_lazy("Such as 沙湾区.")
+        label=gettext_lazy("Name of the county"),
+        max_length=50,
+        required=False,
+        help_text=gettext_lazy("Such as 沙湾区."),
     )
     county_word = forms.CharField(
         label=gettext_lazy("The county in one word"),
@@ -127,7 +130,8 @@ class OfficeSettingsForm(CleanTextMixin, forms.ModelForm):
         if not text:
             return ""
         try:
-            days = [int(part) for part in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if part]
+            parts = text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",")
+            days = [int(part) for part in parts if part]
         except ValueError:
             days = None
         if not days or any(day < 0 or day > MAX_REMINDER_DAYS for day in days):
