@@ -98,7 +98,7 @@ def test_overdue_items_reach_each_person_in_one_message_listing_theirs(
         (who, channel) for who in ("office1", "liaison_a", "liaison_b", "member1") for channel in ("email", "inapp")
     )
     digest = rows(reminders.KIND_OVERDUE).get(recipient=office, channel="inapp")
-    assert re.findall(r"\d+", digest.subject)[0] == "3"
+    assert "新增超期事项 3 项" in digest.subject
     assert all(item.text in digest.body for item in items)
     assert digest.link == "/staff/outcomes/?overdue=on" and digest.target is None
     page = opens_for(office, digest).content.decode()
@@ -131,7 +131,7 @@ def test_a_catch_up_over_many_overdue_items_is_one_message_per_person(
     )
     assert _overdue_scan(django_capture_on_commit_callbacks, timezone.localdate())["overdue"] == 4
     digest = rows(reminders.KIND_OVERDUE).get(recipient=office, channel="inapp")
-    assert re.findall(r"\d+", digest.subject)[0] == "60"
+    assert "新增超期事项 60 项" in digest.subject
     assert digest.body.count("\n") == reminders.DIGEST_LINES  # 50 lines, then "and 10 more"
     assert "10" in digest.body.splitlines()[-1]
     assert OutcomeItem.objects.filter(escalated_on=timezone.localdate()).count() == 60
