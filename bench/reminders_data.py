@@ -144,8 +144,9 @@ def ensure_staff() -> int:
 
 
 class Generator:
-    def __init__(self, rng, topics, town_unit, departments, member_ids, tz):
+    def __init__(self, rng, topics, town_unit, departments, member_ids, tz, day=SCAN_DAY):
         self.rng = rng
+        self.day = day  # the day the deadlines are drawn around
         self.topics = topics  # (pk, town_id, town name)
         self.town_unit = town_unit
         self.departments = departments
@@ -184,9 +185,9 @@ class Generator:
         supervised = 0.15
         if share < SHARE_FINAL:
             item.status = self.weighted(FINAL_WEIGHTS)
-            item.deadline = SCAN_DAY - timedelta(days=rng.randint(1, 3 * 365))
+            item.deadline = self.day - timedelta(days=rng.randint(1, 3 * 365))
             handed = item.deadline - timedelta(days=rng.randint(30, 90))
-            closed = min(handed + timedelta(days=rng.randint(10, 150)), SCAN_DAY - timedelta(days=1))
+            closed = min(handed + timedelta(days=rng.randint(10, 150)), self.day - timedelta(days=1))
             item.answer_status = item.status
             item.answer = rng.choice(ANSWERS)
             item.reason = NOT_FEASIBLE_REASON if item.status == "not_feasible" else ""
@@ -197,21 +198,21 @@ class Generator:
             item.status = "answered"
             item.answer_status = "implemented"
             item.answer = ANSWERS[0]
-            item.deadline = SCAN_DAY + timedelta(days=rng.randint(-30, 60))
+            item.deadline = self.day + timedelta(days=rng.randint(-30, 60))
             handed = item.deadline - timedelta(days=rng.randint(30, 90))
         else:
             item.status = self.weighted(OPEN_WEIGHTS)
             if rng.random() < OPEN_OVERDUE:
-                item.deadline = SCAN_DAY - timedelta(days=rng.randint(1, 60))
+                item.deadline = self.day - timedelta(days=rng.randint(1, 60))
                 supervised = 0.6
             else:
-                item.deadline = SCAN_DAY + timedelta(days=rng.randint(0, 120))
+                item.deadline = self.day + timedelta(days=rng.randint(0, 120))
             if rng.random() < LATE_HAND_OVER:
                 handed = item.deadline - timedelta(days=rng.randint(0, 6))
             else:
                 handed = item.deadline - timedelta(days=rng.randint(14, 90))
         # Every item was handed over before the catch-up scan's day.
-        handed = min(handed, SCAN_DAY - timedelta(days=2 + rng.randrange(3)))
+        handed = min(handed, self.day - timedelta(days=2 + rng.randrange(3)))
         item.created_at = self.at(handed)
         members = []
         if self.member_ids and rng.random() < supervised:

@@ -257,7 +257,29 @@ class Generator:
 
 def ensure_data(target: int) -> dict:
     """Migrate, seed the demo county if missing, top Topic up to `target` rows, ANALYZE. Return timings."""
-    from django.db import connection, transaction
+    from django.db import connection
+
+    from topics.models import Topic
+
+    timings = common.migrate_and_seed()
+
+    missing = target - Topic.objects.count()
+    timings["added"] = max(missing, 0)
+    if missing > 0:
+        started = time.perf_counter()
+        add_topics(missing, random.Random(1))
+        timings["fill"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    timings["analyze"] = time.perf_counter() - started
+    return timings
+
+
+def add_topics(missing: int, rng: random.Random) -> None:
+    """Add `missing` made-up topics over the demo county's towns, each with its "submitted" history line."""
+    from django.db import transaction
     from django.utils import timezone
 
     from consult_portal import demo
@@ -265,65 +287,53 @@ def ensure_data(target: int) -> dict:
     from members.models import READABLE_ALPHABET, Member
     from topics.models import Topic, TopicEvent
 
-    timings = common.migrate_and_seed()
-
     existing = Topic.objects.count()
-    missing = target - existing
-    timings["added"] = max(missing, 0)
-    if missing > 0:
-        county = Area.objects.get(code=demo.COUNTY_CODE)
-        towns = list(Area.objects.filter(parent=county, level=Area.Level.TOWN).order_by("code"))
-        villages_of = {t.pk: list(Area.objects.filter(parent=t).order_by("code")) for t in towns}
-        now = timezone.now()
-        gen = Generator(
-            rng=random.Random(1),
-            towns=towns,
-            villages_of=villages_of,
-            member_ids=list(Member.objects.order_by("pk").values_list("pk", flat=True)),
-            codes=set(Topic.objects.values_list("tracking_code", flat=True)),
-            now=now,
-            this_year=timezone.localdate().year,
-        )
-        print(f"Adding {missing} topics to the {existing} there ({BATCH} a batch)…", flush=True)
-        started = time.perf_counter()
-        timestamp_fields = [
-            Topic._meta.get_field("created_at"),
-            Topic._meta.get_field("updated_at"),
-            TopicEvent._meta.get_field("at"),
-        ]
-        done = 0
-        with keep_given_timestamps(*timestamp_fields):
-            while done < missing:
-                size = min(BATCH, missing - done)
-                topics = [gen.topic(READABLE_ALPHABET) for _ in range(size)]
-                with transaction.atomic():
-                    Topic.objects.bulk_create(topics)
-                    TopicEvent.objects.bulk_create(
-                        [
-                            TopicEvent(
-                                topic=t,
-                                at=t.created_at,
-                                action="submit",
-                                from_status="",
-                                to_status=Topic.Status.SUBMITTED,
-                                public_note="议题已收到，我们将尽快核实处理。",
-                            )
-                            for t in topics
-                        ]
-                    )
-                done += size
-                print(f"  {existing + done} topics ({time.perf_counter() - started:.1f} s)", flush=True)
-        timings["fill"] = time.perf_counter() - started
-        # Guard against a Django that ignores the switch: the dates must be the generated ones.
-        spread = Topic.objects.filter(created_at__lt=now - timedelta(days=365)).count()
-        if spread < missing // 4:
-            sys.exit(f"created_at was not kept: only {spread} topics are older than a year.")
-
+    county = Area.objects.get(code=demo.COUNTY_CODE)
+    towns = list(Area.objects.filter(parent=county, level=Area.Level.TOWN).order_by("code"))
+    villages_of = {t.pk: list(Area.objects.filter(parent=t).order_by("code")) for t in towns}
+    now = timezone.now()
+    gen = Generator(
+        rng=rng,
+        towns=towns,
+        villages_of=villages_of,
+        member_ids=list(Member.objects.order_by("pk").values_list("pk", flat=True)),
+        codes=set(Topic.objects.values_list("tracking_code", flat=True)),
+        now=now,
+        this_year=timezone.localdate().year,
+    )
+    print(f"Adding {missing} topics to the {existing} there ({BATCH} a batch)…", flush=True)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    timings["analyze"] = time.perf_counter() - started
-    return timings
+    timestamp_fields = [
+        Topic._meta.get_field("created_at"),
+        Topic._meta.get_field("updated_at"),
+        TopicEvent._meta.get_field("at"),
+    ]
+    done = 0
+    with keep_given_timestamps(*timestamp_fields):
+        while done < missing:
+            size = min(BATCH, missing - done)
+            topics = [gen.topic(READABLE_ALPHABET) for _ in range(size)]
+            with transaction.atomic():
+                Topic.objects.bulk_create(topics)
+                TopicEvent.objects.bulk_create(
+                    [
+                        TopicEvent(
+                            topic=t,
+                            at=t.created_at,
+                            action="submit",
+                            from_status="",
+                            to_status=Topic.Status.SUBMITTED,
+                            public_note="议题已收到，我们将尽快核实处理。",
+                        )
+                        for t in topics
+                    ]
+                )
+            done += size
+            print(f"  {existing + done} topics ({time.perf_counter() - started:.1f} s)", flush=True)
+    # Guard against a Django that ignores the switch: the dates must be the generated ones.
+    spread = Topic.objects.filter(created_at__lt=now - timedelta(days=365)).count()
+    if spread < missing // 4:
+        sys.exit(f"created_at was not kept: only {spread} topics are older than a year.")
 
 
 # -- the measurements ------------------------------------------------------------------------------
