@@ -119,8 +119,14 @@ def _bookings(case, office, platform, start, end):
             lambda: services.meeting_reschedule(meeting=first, starts_at=start, ends_at=end, by=office),
             lambda: services.meeting_reschedule(meeting=second, starts_at=start, ends_at=end, by=office),
         )
+    # Announced again without research: the reason is on record, so only the booking can refuse it.
     postponed = MeetingFactory(
-        platform=platform, starts_at=start, ends_at=end, status="postponed", status_reason="汛期防汛"
+        platform=platform,
+        starts_at=start,
+        ends_at=end,
+        status="postponed",
+        status_reason="汛期防汛",
+        no_research_reason="群众反映急迫，先行协商",
     )
     return (
         lambda: services.meeting_schedule(title="新会", platform=platform, starts_at=start, ends_at=end, by=office),
