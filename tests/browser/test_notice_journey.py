@@ -15,7 +15,7 @@ from outcomes.services import outcome_return
 from sessions.models import RecordItem
 from sessions.services import participants_invite
 from tests.factories import MeetingFactory, MemberFactory, PlatformFactory, TopicFactory
-from topics.models import Topic
+from topics.models import PlanEntry, Topic
 from topics.notices import new_resident_topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -265,3 +265,44 @@ def test_a_unit_finds_the_handed_item_then_the_returned_answer_with_its_reason_a
     # Opening the publication's confirmation again sends nothing more.
     _open(staff, f"/staff/outcomes/{item.pk}/publish/")
     assert len([text for number, text in LocmemBackend.outbox if number == RESIDENT]) == 1
+
+
+def test_the_leaders_find_the_draft_plan_to_approve_and_residents_hear_of_it_only_once_it_is_published(
+    signed_in, office, leader, town_a
+):
+    year = timezone.localdate().year
+    topic = TopicFactory(
+        town=town_a,
+        title="农贸市场排水不畅",
+        status=Topic.Status.ACCEPTED,
+        year=year,
+        submitter_phone=RESIDENT,
+        consent_at=timezone.now(),
+    )
+
+    # The office puts the accepted topic into the year's draft plan, on the plan's page.
+    desk = signed_in(office.username)
+    _open(desk, f"/staff/plans/{year}/")
+    desk.locator("#id_topic").select_option(value=str(topic.pk))
+    desk.locator("#id_quarter").select_option(index=1)
+    desk.locator("#id_platform_level").select_option(index=1)
+    _go(desk, desk.get_by_role("button", name="列入计划"))
+    assert PlanEntry.objects.filter(topic=topic, plan__year=year, plan__status="draft").exists()
+
+    # The leader finds the plan waiting for approval; its link opens the plan's page. Residents hear nothing yet.
+    page = _follow_notice(signed_in(leader.username), f"{year}年度协商计划待您审定")
+    assert urlsplit(page.url).path == f"/staff/plans/{year}/"
+    assert not [sms for sms in LocmemBackend.outbox if sms[0] == RESIDENT]
+
+    # The leader approves it, the office publishes it after the confirmation page: the resident gets one SMS with
+    # the topic's tracking link, and publishing again sends nothing more.
+    page.locator("#id_approved_by").fill("县政协主席会议")
+    page.locator("#id_approved_on").fill(timezone.localdate().isoformat())
+    page.locator("#id_document_number").fill(f"政协〔{year}〕1号")
+    _go(page, page.get_by_role("button", name="批准计划"))
+    _open(desk, f"/staff/plans/{year}/publish/")
+    _go(desk, desk.get_by_role("button", name="确认发布计划"))
+    texts = [text for phone, text in LocmemBackend.outbox if phone == RESIDENT]
+    assert len(texts) == 1 and topic.tracking_code in texts[0]
+    _open(desk, f"/staff/plans/{year}/publish/")
+    assert len([sms for sms in LocmemBackend.outbox if sms[0] == RESIDENT]) == 1
