@@ -64,7 +64,8 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 
 
-def base_env(args, queue_name: str, static_root: str) -> dict:
+def base_env(args, queue_name: str | None, static_root: str) -> dict:
+    """The production settings for a gunicorn on loopback over plain HTTP; tasks on `queue_name` when given."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
         DJANGO_SETTINGS_MODULE="consult_portal.settings",
@@ -78,10 +79,11 @@ def base_env(args, queue_name: str, static_root: str) -> dict:
         USE_X_FORWARDED_FOR="1",
         DATABASE_URL=args.database_url,
         REDIS_URL=args.redis_url,
-        CELERY_QUEUE=queue_name,
         STATIC_ROOT=static_root,
         LOG_LEVEL="WARNING",
     )
+    if queue_name:
+        env["CELERY_QUEUE"] = queue_name
     return env
 
 

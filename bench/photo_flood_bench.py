@@ -40,32 +40,11 @@ from collections import Counter
 from pathlib import Path
 
 import common  # bench/common.py: a script's own folder is on its path
-from load_bench import CSRF, KEY, Browser, Gunicorn, manage, percentile
+from load_bench import CSRF, KEY, Browser, Gunicorn, base_env, manage, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_KEY = "bench-photo-flood-secret-key-not-for-production-0123456789"
 SIDE = 6300
 PIXELS_MESSAGES = ("像素过多", "too many pixels")  # consult_portal.images.too_many_pixels, Chinese or English
-
-
-def server_env(args, static_root: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="consult_portal.settings",
-        DEBUG="0",
-        SECRET_KEY=SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        USE_X_FORWARDED_FOR="1",
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        STATIC_ROOT=static_root,
-        LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def hostile_png() -> bytes:
@@ -176,7 +155,7 @@ def main() -> int:
 
     load_at_start = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="photo-flood-"))
-    env = server_env(args, str(work / "static"))
+    env = base_env(args, None, str(work / "static"))
     county, town, village = common.serve_setup(env, manage)
     png = hostile_png()
     print(f"hostile photo: {SIDE} × {SIDE} single-colour PNG, {len(png):,} bytes", file=sys.stderr)
