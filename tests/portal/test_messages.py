@@ -31,6 +31,20 @@ def _shown(html: str, text: str) -> int:
     return lxml.html.fromstring(html).text_content().count(text)
 
 
+def _handed_over(office, unit, village, text, deadline):
+    """An item handed to `unit` from a meeting held two days ago in `village`."""
+    start = timezone.now() - timedelta(days=2)
+    meeting = MeetingFactory(
+        platform=PlatformFactory(area=village, level="village"),
+        status="recorded",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    return outcome_services.outcome_hand_over(
+        meeting=meeting, text=text, unit=unit, contact_name="王科长", deadline=deadline, by=office
+    )
+
+
 # -- each message names the object and the change ---------------------------------------------------------------
 
 
@@ -99,21 +113,7 @@ def test_adding_a_topic_to_the_plan_names_the_topic_and_the_year(client, office,
 
 
 def test_accepting_an_answer_names_the_item(client, office, village_a, unit):
-    start = timezone.now() - timedelta(days=2)
-    meeting = MeetingFactory(
-        platform=PlatformFactory(area=village_a, level="village"),
-        status="recorded",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
-    item = outcome_services.outcome_hand_over(
-        meeting=meeting,
-        text="更换村口主干道路灯",
-        unit=unit,
-        contact_name="王科长",
-        deadline=timezone.localdate() + timedelta(days=30),
-        by=office,
-    )
+    item = _handed_over(office, unit, village_a, "更换村口主干道路灯", timezone.localdate() + timedelta(days=30))
     outcome_services.outcome_answer(item=item, answer="已更换", status="implemented", reason="", by=office)
     client.force_login(office)
     response = client.post(f"/staff/outcomes/{item.pk}/accept/")
@@ -174,16 +174,7 @@ def test_the_rate_limit_of_topics_is_said_once(client, settings, town_a):
 
 
 def test_the_rate_limit_of_the_survey_is_said_once(client, settings, office, village_a, unit):
-    start = timezone.now() - timedelta(days=2)
-    meeting = MeetingFactory(
-        platform=PlatformFactory(area=village_a, level="village"),
-        status="recorded",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
-    item = outcome_services.outcome_hand_over(
-        meeting=meeting, text="修路灯", unit=unit, contact_name="王科长", deadline=timezone.localdate(), by=office
-    )
+    item = _handed_over(office, unit, village_a, "修路灯", timezone.localdate())
     outcome_services.outcome_answer(item=item, answer="已修", status="implemented", reason="", by=office)
     outcome_services.outcome_accept(item=item, by=office)
     outcome_services.outcome_publish(item=item, by=office, notify=False)
@@ -195,21 +186,7 @@ def test_the_rate_limit_of_the_survey_is_said_once(client, settings, office, vil
 
 
 def test_the_units_answer_is_confirmed_once(client, office, unit_user, unit, village_a):
-    start = timezone.now() - timedelta(days=2)
-    meeting = MeetingFactory(
-        platform=PlatformFactory(area=village_a, level="village"),
-        status="recorded",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-    )
-    item = outcome_services.outcome_hand_over(
-        meeting=meeting,
-        text="修路灯",
-        unit=unit,
-        contact_name="王科长",
-        deadline=timezone.localdate() + timedelta(days=9),
-        by=office,
-    )
+    item = _handed_over(office, unit, village_a, "修路灯", timezone.localdate() + timedelta(days=9))
     client.force_login(unit_user)
     response = client.post(
         f"/unit/items/{item.pk}/answer/",
