@@ -73,6 +73,13 @@ class Row:
     def refuse(self, reason: str) -> None:
         self.reasons.append(str(reason))
 
+    def validate(self, validator, value: str, header: str) -> None:
+        """Refuse the row with the column's header and the validator's message when `value` fails it."""
+        try:
+            validator(value)
+        except ValidationError as error:
+            self.refuse(f"{header}：{error.messages[0]}")
+
     @property
     def refused(self) -> bool:
         return bool(self.reasons)
@@ -305,6 +312,15 @@ def note_repeat(seen: dict, row: Row, key, header: str, text: str) -> None:
         )
     else:
         seen[key] = row.line
+
+
+def note_name(seen: dict, row: Row, name: str) -> bool:
+    """Refuse `row` without a name, or with a name an earlier row of the sheet had; whether it has a name."""
+    if not name:
+        row.refuse(_("Name is missing."))
+        return False
+    note_repeat(seen, row, name, "名称", name)
+    return True
 
 
 # -- preview and confirm ------------------------------------------------------------------------

@@ -3,7 +3,6 @@ each matched by name. Platforms are written through the registry's services (`se
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +14,7 @@ from consult_portal.imports import (
     Row,
     choice_lookup,
     model_errors,
+    note_name,
     note_repeat,
     parse_date,
     split_list,
@@ -104,10 +104,7 @@ class PlatformImporter(Importer):
         for cells in rows:
             row = Row(line=cells["line"], cells=cells)
             existing = platforms.get(cells["name"])
-            if not cells["name"]:
-                row.refuse(_("Name is missing."))
-            else:
-                note_repeat(seen, row, cells["name"], "名称", cells["name"])
+            note_name(seen, row, cells["name"])
             level = levels.get(cells["level"].lower())
             if level is None:
                 row.refuse(_("Unknown level “%s”: write 区县级, 镇街级 or 村社区级.") % cells["level"])
@@ -127,10 +124,7 @@ class PlatformImporter(Importer):
             for key in TEXT_FIELDS:
                 values[key] = cells[key] or (getattr(existing, key) if existing else "")
             if cells["contact_phone"]:
-                try:
-                    validate_phone(cells["contact_phone"])
-                except ValidationError as error:
-                    row.refuse(f"联系电话：{error.messages[0]}")
+                row.validate(validate_phone, cells["contact_phone"], "联系电话")
             for key, header in DATE_COLUMNS:
                 values[key] = getattr(existing, key) if existing else None
                 if cells[key]:
@@ -209,10 +203,7 @@ class CommitteeImporter(Importer):
         for cells in rows:
             row = Row(line=cells["line"], cells=cells)
             existing = committees.get(cells["name"])
-            if not cells["name"]:
-                row.refuse(_("Name is missing."))
-            else:
-                note_repeat(seen, row, cells["name"], "名称", cells["name"])
+            if note_name(seen, row, cells["name"]):
                 for reason in model_errors(Committee(name=cells["name"]), self.labels, validate_unique=False):
                     row.refuse(reason)
             stations = sorted(s.pk for s in existing.stations.all()) if existing else []

@@ -1,11 +1,10 @@
 """The sector import (界别) and the responsible-unit import (承办单位), each matched by name."""
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consult_portal import audit
-from consult_portal.imports import Column, Importer, Row, choice_lookup, model_errors, note_repeat
+from consult_portal.imports import Column, Importer, Row, choice_lookup, model_errors, note_name
 from consult_portal.models import ResponsibleUnit, Sector
 from consult_portal.phones import validate_phone
 
@@ -37,10 +36,7 @@ class SectorImporter(Importer):
         results = []
         for cells in rows:
             row = Row(line=cells["line"], cells=cells, data={"name": cells["name"]})
-            if not cells["name"]:
-                row.refuse(_("Name is missing."))
-            else:
-                note_repeat(seen, row, cells["name"], "名称", cells["name"])
+            if note_name(seen, row, cells["name"]):
                 for reason in model_errors(Sector(name=cells["name"]), self.labels, validate_unique=False):
                     row.refuse(reason)
             exists = cells["name"] in known
@@ -84,10 +80,7 @@ class UnitImporter(Importer):
         for cells in rows:
             row = Row(line=cells["line"], cells=cells)
             existing = units.get(cells["name"])
-            if not cells["name"]:
-                row.refuse(_("Name is missing."))
-            else:
-                note_repeat(seen, row, cells["name"], "名称", cells["name"])
+            note_name(seen, row, cells["name"])
             kind = kinds.get(cells["kind"].lower()) if cells["kind"] else None
             if cells["kind"] and kind is None:
                 row.refuse(_("Unknown kind “%s”: write 党政部门 or 镇(街道)政府.") % cells["kind"])
@@ -104,10 +97,7 @@ class UnitImporter(Importer):
             if kind != ResponsibleUnit.Kind.TOWN:
                 town = None
             if cells["contact_phone"]:
-                try:
-                    validate_phone(cells["contact_phone"])
-                except ValidationError as error:
-                    row.refuse(f"联系电话：{error.messages[0]}")
+                row.validate(validate_phone, cells["contact_phone"], "联系电话")
             after = {
                 "name": cells["name"],
                 "kind": kind,
