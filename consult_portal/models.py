@@ -23,6 +23,7 @@ class Area(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    is_pilot = models.BooleanField(_("pilot"), default=False, help_text=_("A pilot village or town (试点)."))
 
     class Meta:
         verbose_name = _("area")
@@ -447,3 +448,24 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS to confirm that whoever types a mobile number holds it (the survey, check-in).
+    Only a keyed hash of the code is kept; `consult_portal.phone_codes` sends and checks them."""
+
+    purpose = models.CharField(max_length=40)
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone confirmation code")
+        verbose_name_plural = _("phone confirmation codes")
+        indexes = [models.Index(fields=["phone", "created_at"]), models.Index(fields=["purpose", "phone"])]
+
+    def __str__(self):
+        return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"

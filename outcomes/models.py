@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -59,6 +60,13 @@ class OutcomeItem(models.Model):
         related_name="outcome",
     )
     text = models.TextField(_("text"))
+    # 解决问题: an outcome may solve several of residents' problems (the seeds count 558 problems from 490 outcomes).
+    problems_solved = models.PositiveIntegerField(
+        _("problems solved"),
+        default=1,
+        validators=[MinValueValidator(1, _("An outcome solves at least one problem: enter 1 or more."))],
+        help_text=_("How many of residents' problems this item solves when implemented."),
+    )
     unit = models.ForeignKey(
         ResponsibleUnit, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="outcomes"
     )
@@ -119,6 +127,7 @@ class OutcomeItem(models.Model):
                 condition=Q(published_at__isnull=True) | Q(status__in=["implemented", "partly", "not_feasible"]),
             ),
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="outcome_number_once"),
+            models.CheckConstraint(name="outcome_solves_at_least_one_problem", condition=Q(problems_solved__gte=1)),
         ]
         indexes = [
             models.Index(fields=["unit", "status"]),

@@ -55,6 +55,7 @@ class Platform(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    is_pilot = models.BooleanField(_("pilot"), default=False, help_text=_("A pilot platform (试点)."))
     # 五有: the date each item was confirmed; "activities" is computed from meetings held.
     organisation_confirmed_on = models.DateField(_("organisation confirmed"), null=True, blank=True)
     sign_confirmed_on = models.DateField(_("sign confirmed"), null=True, blank=True)
@@ -103,6 +104,7 @@ class Meeting(models.Model):
         ONLINE = "online", _("Online consultation")
         EXPERT = "expert", _("Expert review")
         SECTOR = "sector", _("Sector consultation")
+        MEDIA = "media", _("Media supervision")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -136,6 +138,12 @@ class Meeting(models.Model):
     answers = models.TextField(_("departments' answers on the spot"), blank=True)
     attendance_count = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
     walk_in_count = models.PositiveIntegerField(_("residents who came of their own accord"), null=True, blank=True)
+    # Participation (参与): entered with the record, empty when not recorded. Residents attending may exceed those
+    # invited only by the residents who came of their own accord (walk_in_count): `rules.check_participation`.
+    residents_invited = models.PositiveIntegerField(_("residents invited"), null=True, blank=True)
+    residents_attended = models.PositiveIntegerField(_("residents attending"), null=True, blank=True)
+    departments_count = models.PositiveIntegerField(_("departments taking part"), null=True, blank=True)
+    member_times = models.PositiveIntegerField(_("member-times"), null=True, blank=True)
     # The notice's number (2026-通-005), given once when the notice is first published (consult_portal.numbering).
     notice_number = models.CharField(_("notice number"), max_length=20, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,6 +173,13 @@ class Meeting(models.Model):
     def is_held(self) -> bool:
         """This meeting took place (the rule of `held_q`, for a loaded row)."""
         return self.status in self.HELD_STATUSES
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Residents attending over residents invited, 0–1 (above 1 with walk-ins); None when either is unknown."""
+        if not self.residents_invited or self.residents_attended is None:
+            return None
+        return self.residents_attended / self.residents_invited
 
 
 class MeetingTransition(models.Model):
@@ -244,6 +259,16 @@ class Research(models.Model):
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.CASCADE, related_name="research"
     )
+    # 专委会调研/视察: research or an inspection by a special committee, not tied to a meeting or a topic.
+    committee = models.ForeignKey(
+        Committee,
+        verbose_name=_("special committee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="research",
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     participants = models.TextField(_("who took part"), blank=True)
@@ -256,7 +281,8 @@ class Research(models.Model):
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(
-                name="research_has_meeting_or_topic", condition=Q(meeting__isnull=False) | Q(topic__isnull=False)
+                name="research_has_meeting_topic_or_committee",
+                condition=Q(meeting__isnull=False) | Q(topic__isnull=False) | Q(committee__isnull=False),
             ),
         ]
 
