@@ -197,3 +197,16 @@ def pending_return(item: OutcomeItem) -> OutcomeEvent | None:
     answered_or_returned = [OutcomeEvent.Kind.ANSWERED, OutcomeEvent.Kind.RETURNED]
     last = item.events.filter(kind__in=answered_or_returned).order_by("-at", "-pk").first()
     return last if last is not None and last.kind == OutcomeEvent.Kind.RETURNED else None
+
+
+# Problems solved (解决问题) count the items whose result was implemented, fully or in part.
+SOLVED_STATUSES = (OS.IMPLEMENTED, OS.PARTLY)
+
+
+def problems_solved_total(items: QuerySet | None = None) -> int:
+    """The problems solved by `items` (all outcome items by default): the sum of `problems_solved` over those
+    implemented or partly implemented (`SOLVED_STATUSES`). One query; the dashboard, /stats/ and their exports
+    filter `items` (by year, town…) and count with this, never by re-summing themselves."""
+    items = OutcomeItem.objects.all() if items is None else items
+    total = items.filter(status__in=SOLVED_STATUSES).aggregate(n=Sum("problems_solved"))["n"]
+    return total or 0

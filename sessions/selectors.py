@@ -1,4 +1,6 @@
-from django.db.models import Count, Prefetch, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from consult_portal.access import object_for_user
 from consult_portal.models import in_town
@@ -85,3 +87,50 @@ def meeting_for_user(request, pk: int, *, write: bool = False) -> Meeting:
     return object_for_user(
         request, lambda town: meeting_for_staff(pk=pk, town=town), write=write, capability="meetings.change"
     )
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Participation at meetings (参与): residents invited and attending, departments and member-times, summed over
+    the meetings where each was recorded. The rate is attending over invited, over the meetings where both were
+    recorded (a meeting with only one of them would skew it)."""
+
+    meetings: int = 0  # meetings with any participation figure recorded
+    invited: int = 0
+    attended: int = 0
+    departments: int = 0
+    member_times: int = 0
+    rate_invited: int = 0  # the invited and attending of the meetings where both are recorded: the rate's terms
+    rate_attended: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.rate_attended / self.rate_invited if self.rate_invited else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+
+PARTICIPATION_FIELDS = ("residents_invited", "residents_attended", "departments_count", "member_times")
+
+
+def participation_totals(meetings: QuerySet | None = None) -> Participation:
+    """The participation of `meetings` (held meetings by default; pass e.g. `Meeting.objects.held(year=2025)` or a
+    town's), in one query. Use for the dashboard, /stats/ and their exports: `.invited`, `.attended`, `.rate`
+    (None without data), `.percent`, `.departments`, `.member_times`."""
+    meetings = Meeting.objects.held() if meetings is None else meetings
+    both = Q(residents_invited__gt=0, residents_attended__isnull=False)
+    any_recorded = Q()
+    for field in PARTICIPATION_FIELDS:
+        any_recorded |= Q(**{f"{field}__isnull": False})
+    sums = meetings.order_by().aggregate(
+        meetings=Count("pk", filter=any_recorded),
+        invited=Sum("residents_invited"),
+        attended=Sum("residents_attended"),
+        departments=Sum("departments_count"),
+        member_times=Sum("member_times"),
+        rate_invited=Sum("residents_invited", filter=both),
+        rate_attended=Sum("residents_attended", filter=both),
+    )
+    return Participation(**{key: value or 0 for key, value in sums.items()})
