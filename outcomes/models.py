@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal.backfill import Backfilled
 from consult_portal.media import RandomName
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member
@@ -34,7 +35,7 @@ class OutcomeItemQuerySet(models.QuerySet):
         return self.annotate(overdue=models.ExpressionWrapper(overdue_q(today), output_field=models.BooleanField()))
 
 
-class OutcomeItem(models.Model):
+class OutcomeItem(Backfilled):
     """成果: one item handed to a responsible unit with a handling deadline."""
 
     class Status(models.TextChoices):
@@ -72,6 +73,9 @@ class OutcomeItem(models.Model):
     )
     contact_name = models.CharField(_("contact person"), max_length=50)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    # The day the item was handed to the unit: the year it counts in (dashboard, statistics). Today for an item
+    # handed over through the pages, the real day for one entered later (补录).
+    handed_over_on = models.DateField(_("handed over on"), default=timezone.localdate, db_index=True)
     deadline = models.DateField(_("handling deadline"), db_index=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ASSIGNED)
     answer = models.TextField(_("handling answer"), blank=True)
@@ -102,6 +106,8 @@ class OutcomeItem(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The assignment sheet's number (2026-交-017), given once at the hand-over (consult_portal.numbering).
     number = models.CharField(_("assignment number"), max_length=20, blank=True, editable=False)
+    # 补录: the number of the item's row in the office's ledger (台账), which a re-upload of the ledger matches.
+    ledger_ref = models.CharField(_("ledger number"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OutcomeItemQuerySet.as_manager()
@@ -127,6 +133,7 @@ class OutcomeItem(models.Model):
                 condition=Q(published_at__isnull=True) | Q(status__in=["implemented", "partly", "not_feasible"]),
             ),
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="outcome_number_once"),
+            models.UniqueConstraint(fields=["ledger_ref"], condition=~Q(ledger_ref=""), name="outcome_ledger_ref_once"),
             models.CheckConstraint(name="outcome_solves_at_least_one_problem", condition=Q(problems_solved__gte=1)),
         ]
         indexes = [
@@ -274,7 +281,7 @@ class SatisfactionResponse(models.Model):
         return f"{self.item_id}: {self.rating}"
 
 
-class SurveyTally(models.Model):
+class SurveyTally(Backfilled):
     """The counts of a field visit or a paper questionnaire, entered by staff (实地走访 / 问卷)."""
 
     class Method(models.TextChoices):

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal.backfill import Backfilled
 from consult_portal.media import RandomName
 from consult_portal.models import Area, Committee, Sector
 from members.models import Member
@@ -96,7 +97,7 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(held_q(year=year, since=since, until=until))
 
 
-class Meeting(models.Model):
+class Meeting(Backfilled):
     class Form(models.TextChoices):
         MEETING = "meeting", _("Meeting consultation")
         ON_SITE = "on_site", _("On-site / courtyard consultation")
@@ -146,6 +147,8 @@ class Meeting(models.Model):
     member_times = models.PositiveIntegerField(_("member-times"), null=True, blank=True)
     # The notice's number (2026-通-005), given once when the notice is first published (consult_portal.numbering).
     notice_number = models.CharField(_("notice number"), max_length=20, blank=True, editable=False)
+    # 补录: the number of the meeting's row in the office's ledger (台账), which a re-upload of the ledger matches.
+    ledger_ref = models.CharField(_("ledger number"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MeetingQuerySet.as_manager()
@@ -163,6 +166,7 @@ class Meeting(models.Model):
             models.UniqueConstraint(
                 fields=["notice_number"], condition=~Q(notice_number=""), name="meeting_notice_number_once"
             ),
+            models.UniqueConstraint(fields=["ledger_ref"], condition=~Q(ledger_ref=""), name="meeting_ledger_ref_once"),
         ]
         indexes = [models.Index(fields=["platform", "starts_at"]), models.Index(fields=["status", "starts_at"])]
 

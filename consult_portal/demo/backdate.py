@@ -3,6 +3,8 @@
 import string
 from collections import defaultdict
 
+from django.utils import timezone
+
 from outcomes.models import OutcomeEvent, OutcomeItem, ProgressUpdate
 from sessions.models import Meeting, MeetingTransition
 from topics.models import Topic, TopicEvent
@@ -80,6 +82,7 @@ class BackdateStage(BuilderBase):
         items, moments = [], {}
         for item, handed, answered, closed, published in self.outcome_times:
             item.created_at, item.closed_at, item.published_at = handed, closed, published
+            item.handed_over_on = timezone.localdate(handed)
             items.append(item)
             moments[item.pk] = {
                 OutcomeEvent.Kind.HANDED_OVER: [handed],
@@ -88,7 +91,9 @@ class BackdateStage(BuilderBase):
                 OutcomeEvent.Kind.PUBLISHED: [published],
                 OutcomeEvent.Kind.PROGRESS: [],
             }
-        OutcomeItem.objects.bulk_update(items, ["created_at", "closed_at", "published_at"], batch_size=500)
+        OutcomeItem.objects.bulk_update(
+            items, ["created_at", "handed_over_on", "closed_at", "published_at"], batch_size=500
+        )
         updates = []
         for update, moment in self.progress_times:
             update.created_at = moment
