@@ -31,6 +31,7 @@ from openpyxl.styles import Font
 from . import audit
 from .models import ImportBatch
 from .text import clean_text
+from .typography import halfwidth
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -272,7 +273,8 @@ def parse_year(text: str) -> int:
 
 def choice_lookup(choices, aliases: dict[str, str] | None = None) -> dict[str, str]:
     """What a cell may say for each value of a TextChoices: the value, its English and Chinese labels and the
-    aliases county staff use; keys lower-cased (look up `text.lower()`)."""
+    aliases county staff use; keys lower-cased (look up `text.lower()`). A Chinese label is also known with ASCII
+    brackets and marks (镇(街道)政府 for 镇（街道）政府), as templates filled in before #18 wrote it."""
     lookup = {}
     for value, label in choices.choices:
         lookup[value.lower()] = value
@@ -280,6 +282,7 @@ def choice_lookup(choices, aliases: dict[str, str] | None = None) -> dict[str, s
             lookup[str(label).lower()] = value
         with translation.override("zh-hans"):
             lookup[str(label).lower()] = value
+            lookup[halfwidth(str(label)).lower()] = value
     for text, value in (aliases or {}).items():
         lookup[text.lower()] = value
     return lookup

@@ -19,6 +19,7 @@ import re
 CHINESE = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CHINESE = re.compile(f"[{CHINESE}]")
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF_WIDTH = str.maketrans({full: ascii for ascii, full in FULL_WIDTH.items()})
 # Spans no mark inside of which may change.
 _MACHINE = re.compile(
     r"%\([^()\s]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]"  # %(name)s, %(seconds).1f
@@ -114,6 +115,11 @@ def _edits(text: str) -> dict[int, str]:
 def fullwidth(text: str) -> str:
     edits = _edits(text)
     return "".join(edits.get(i, char) for i, char in enumerate(text))
+
+
+def halfwidth(text: str) -> str:
+    """The full-width marks of `text` as ASCII: to match what people typed either way."""
+    return text.translate(_HALF_WIDTH)
 
 
 def ascii_beside_chinese(text: str) -> list[str]:

@@ -145,19 +145,19 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     assert satisfied.is_checked()
     _go(phone, phone.get_by_role("button", name="提交评价"), tap=True)
     assert phone.url.endswith(f"/outcomes/{item.pk}/survey/thanks/")
-    assert phone.get_by_role("heading", name="谢谢,您的评价已记录").is_visible()
+    assert phone.get_by_role("heading", name="谢谢，您的评价已记录").is_visible()
     assert phone.locator("[data-rate]").inner_text() == "100.0%"
 
     # A second response from the same browser is refused politely.
     phone.goto(f"/outcomes/{item.pk}/survey/", wait_until="networkidle")
-    assert "谢谢,您已经评价过这项办理结果。" in phone.locator(".survey-already").inner_text()
+    assert "谢谢，您已经评价过这项办理结果。" in phone.locator(".survey-already").inner_text()
     phone.get_by_label("非常满意").focus()
     phone.keyboard.press("Space")
     assert phone.get_by_label("非常满意").is_checked()
     _go(phone, phone.get_by_role("button", name="提交评价"), tap=True)
     refusal = phone.get_by_role("status")
-    assert "谢谢,您已经评价过这项办理结果。" in refusal.inner_text()
-    assert "每人只计一次评价,本次未重复记录。" in refusal.inner_text()
+    assert "谢谢，您已经评价过这项办理结果。" in refusal.inner_text()
+    assert "每人只计一次评价，本次未重复记录。" in refusal.inner_text()
     assert phone.get_by_role("link", name="返回办理结果").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert list(SatisfactionResponse.objects.filter(item=item).values_list("rating", flat=True)) == [4]
@@ -165,11 +165,11 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     # 5. The public page shows the rate, and the list shows the item.
     phone.goto(f"/outcomes/{item.pk}/", wait_until="networkidle")
     assert phone.locator(".rate-figure").inner_text() == "100.0%"
-    assert phone.get_by_text("1 人评价,其中 1 人满意").is_visible()
+    assert phone.get_by_text("1 人评价，其中 1 人满意").is_visible()
     phone.goto("/outcomes/", wait_until="networkidle")
     assert phone.get_by_role("heading", name="成果公示").is_visible()
     listed = phone.locator(f"[data-outcome='{item.pk}']")
     assert listed.get_by_role("link", name=re.compile("^建议一期更换村口主干道路灯")).is_visible()
     assert listed.get_by_text("已落实").is_visible()
-    assert listed.locator("[data-rate]").inner_text() == "满意率 100.0%(1 人评价)"
+    assert listed.locator("[data-rate]").inner_text() == "满意率 100.0%（1 人评价）"
     assert phone.locator(f"[data-outcome='{other.pk}']").count() == 0

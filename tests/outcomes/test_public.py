@@ -109,7 +109,7 @@ def test_it_shows_each_item_with_its_unit_town_status_date_and_rate(client, town
     assert "长" * 70 in row and "长" * 80 not in row  # truncated
     assert item.unit.name in row and "甲镇" in row and "已落实" in row
     assert timezone.localdate().isoformat() in row
-    assert "满意率 66.7%(3 人评价)" in row
+    assert "满意率 66.7%（3 人评价）" in row
 
 
 def test_it_says_when_an_item_has_no_responses(client, town_a):
@@ -171,7 +171,7 @@ def test_it_uses_the_same_number_of_queries_at_two_sizes(client, town_a, django_
         html = client.get(LIST, {"town": town_a.pk}).content.decode()
     assert len(_rows(html)) == 15
     assert len(small.captured_queries) == len(large.captured_queries)
-    assert "满意率 60.0%(5 人评价)" in html
+    assert "满意率 60.0%（5 人评价）" in html
 
 
 def test_it_escapes_the_text_staff_typed(client, town_a):
@@ -208,7 +208,7 @@ def test_it_shows_the_satisfaction_rate_and_the_counts_per_rating(client, handle
     # Online 5, 4, 3, 2 and a visit of 10 with 6 satisfied: (3 + 6) / (4 + 10).
     assert f"{9 / 14 * 100:.1f}%" == "64.3%"
     assert 'data-rate="64.3%"' in html
-    assert "14 人评价,其中 9 人满意" in html
+    assert "14 人评价，其中 9 人满意" in html
     counts = dict(re.findall(r"<dt>(\S+?)</dt><dd>(\d+)</dd>", html[html.index('class="rating-counts"') :]))
     assert counts == {"非常满意": "3", "满意": "3", "基本满意": "3", "不满意": "4", "非常不满意": "1"}
 

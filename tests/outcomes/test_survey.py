@@ -70,7 +70,7 @@ def test_it_asks_five_answers_in_a_fieldset_and_says_why_it_asks_the_phone(clien
     labels = re.findall(r'<label for="id_rating_\d" class="form-check-label">\s*(\S+)\s*</label>', rating)
     assert labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     assert re.findall(r'name="rating" value="(\d)"', rating) == ["5", "4", "3", "2", "1"]
-    assert "仅用于确保每人只计一次评价,不会公开" in _block(html, "phone")
+    assert "仅用于确保每人只计一次评价，不会公开" in _block(html, "phone")
     # Every input has its label.
     fields = re.findall(r"<(?:input|select|textarea)[^>]*>", html)
     ids = {re.search(r'\bid="([^"]+)"', f).group(1) for f in fields if 'type="hidden"' not in f and ' id="' in f}
@@ -104,8 +104,8 @@ def test_it_records_a_response_and_thanks_with_the_new_rate(client, item, villag
     thanks = client.get(response["Location"])
     html = thanks.content.decode()
     assert thanks.status_code == 200
-    assert "谢谢,您的评价已记录" in html
-    assert 'data-rate="50.0%"' in html and "2 人评价,其中 1 人满意" in html
+    assert "谢谢，您的评价已记录" in html
+    assert 'data-rate="50.0%"' in html and "2 人评价，其中 1 人满意" in html
     assert "13812345678" not in html and "路灯亮了" not in html
 
 
@@ -122,7 +122,7 @@ def test_it_refuses_a_second_response_from_the_same_phone_politely(client, item,
     response = other_browser.post(_url(item), {**answer, "rating": "1", "phone": "13812345678"})
     html = response.content.decode()
     assert response.status_code == 409
-    assert "谢谢,您已经评价过这项办理结果" in html and "每人只计一次评价" in html
+    assert "谢谢，您已经评价过这项办理结果" in html and "每人只计一次评价" in html
     assert f'href="/outcomes/{item.pk}/"' in html
     assert SatisfactionResponse.objects.get().rating == 4
 
@@ -131,11 +131,11 @@ def test_it_refuses_a_second_response_from_the_same_browser(client, item):
     assert client.post(_url(item), {"rating": "5"}).status_code == 302
     response = client.post(_url(item), {"rating": "1"})
     assert response.status_code == 409
-    assert "谢谢,您已经评价过这项办理结果" in response.content.decode()
+    assert "谢谢，您已经评价过这项办理结果" in response.content.decode()
     assert list(SatisfactionResponse.objects.values_list("rating", flat=True)) == [5]
     # Coming back to the form, the browser is told it has already answered.
     again = client.get(_url(item)).content.decode()
-    assert "谢谢,您已经评价过这项办理结果" in again and "请填写本人的手机号码" in again
+    assert "谢谢，您已经评价过这项办理结果" in again and "请填写本人的手机号码" in again
 
 
 def test_it_accepts_a_response_from_another_browser_without_a_phone(client, item):
@@ -191,8 +191,8 @@ BAD = {
     "rating 6": ({"rating": "6"}, "rating", "请从五个选项中选择一项"),
     "rating abc": ({"rating": "abc"}, "rating", "请从五个选项中选择一项"),
     "no rating": ({"rating": ""}, "rating", "请选择您的满意程度"),
-    "a village of another town": ({"village": "other"}, "village", "请从列表中选择村(社区)"),
-    "a village that does not exist": ({"village": "999999"}, "village", "请从列表中选择村(社区)"),
+    "a village of another town": ({"village": "other"}, "village", "请从列表中选择村（社区）"),
+    "a village that does not exist": ({"village": "999999"}, "village", "请从列表中选择村（社区）"),
     "a malformed phone": ({"phone": "12345"}, "phone", "11 位手机号码"),
     "a landline": ({"phone": "0571-8888888"}, "phone", "11 位手机号码"),
     "a comment too long": (

@@ -93,7 +93,7 @@ def test_every_import_refuses_a_file_that_is_not_a_workbook(client, office, kind
     response = client.post(reverse("import-upload", args=[kind]), {"file": SimpleUploadedFile(name, content)})
     assert response.status_code == 200
     assert response.context["form"].has_error("file", code="sheet")
-    assert ".xlsx" in response.context["form"].errors["file"][0]  # 该文件不是 Excel 工作簿(.xlsx)。
+    assert ".xlsx" in response.context["form"].errors["file"][0]  # 该文件不是 Excel 工作簿（.xlsx）。
     assert "results" not in response.context
     _nothing_written()
 
