@@ -152,12 +152,14 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 # Request bodies, from the photo limits: a form takes at most 3 photos (consult_portal/photo_fields.py MAX_PHOTOS) of
 # at most 5 MB each (consult_portal/images.py MAX_UPLOAD_BYTES), and its text. nginx: client_max_body_size 16m.
+# /healthz says "media": "low" when less than this is free where photos are written.
+MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=500)
 REQUEST_BODY_MAX_BYTES = 3 * 5 * 1024 * 1024 + 1024 * 1024  # 16 MB; more gets the 413 page before it is read
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the text of a form; the longest (a meeting record) is about 120 KB
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a photo at the limit stays in memory, anything larger goes to disk
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # more than any form takes, so that a 4th photo gets the form's own message
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "consult_portal.storage.TransactionalFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -1,12 +1,16 @@
 from celery.signals import task_postrun, task_prerun
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.signals import request_finished
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from . import audit
+from . import audit, storage
 from .roles import ensure_roles
 
 post_migrate.connect(ensure_roles, dispatch_uid="portal.ensure_roles")
+# Files saved in a transaction that rolled back are removed when the request or task ends (consult_portal/storage.py).
+request_finished.connect(storage.discard_uncommitted, dispatch_uid="portal.discard_uncommitted_files")
+task_postrun.connect(storage.discard_uncommitted, dispatch_uid="portal.discard_uncommitted_files", weak=False)
 
 
 @receiver(user_logged_in, dispatch_uid="portal.audit_login")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import office
+from . import office, storage
 from .access import can
 from .models import Notification
 
@@ -44,7 +44,14 @@ def _broker_state() -> str:
 @never_cache
 def healthz(request):
     database = "ok" if _database_ok() else "down"
-    body = {"database": database, "broker": _broker_state()}
+    space = storage.free_space()
+    # Low space for photos is reported, not a 503: reading and sending text still work (monitoring alerts on it).
+    body = {
+        "database": database,
+        "broker": _broker_state(),
+        "media": "low" if space["low"] else "ok",
+        "media_free_mb": space["free_mb"],
+    }
     return JsonResponse(body, status=200 if database == "ok" else 503)
 
 

@@ -1,5 +1,7 @@
 """群众出题 and tracking: the resident's side, no account."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -17,7 +19,12 @@ from .. import selectors, services
 from ..forms import SuggestTopicForm, TrackForm
 from ..models import ConsultationPlan, Topic
 
+logger = logging.getLogger(__name__)
 RATE_SCOPE = "topic-submit"
+PHOTOS_NOT_STORED = gettext_lazy(
+    "The photos could not be stored just now, so nothing was sent. What you typed is kept below: send it again "
+    "without the photos, or try the photos again later."
+)
 LOOKUP_SCOPE = "topic-lookup"
 LOOKUP_REFUSED = gettext_lazy(
     "Too many tracking codes have been looked up from this network in the last hour. "
@@ -49,7 +56,7 @@ def suggest(request):
         form.add_error(None, ValidationError(message, code="rate_limited"))
         return render(request, "topics/public/suggest.html", {"form": form}, status=429)
     form = SuggestTopicForm(request.POST, request.FILES)
-    created = False
+    created = failed = False
     try:
         if form.is_valid():
             data = form.cleaned_data
@@ -68,12 +75,23 @@ def suggest(request):
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            except OSError:
+                # The photos could not be stored (disk full, storage down): nothing was saved, the storage removed
+                # what it had written; the resident keeps the text and may send it without the photos.
+                failed = True
+                logger.exception("A resident's topic could not be stored")
+                form.add_error("photos", ValidationError(PHOTOS_NOT_STORED, code="storage_failed"))
+                return render(request, "topics/public/suggest.html", {"form": form}, status=503)
             else:
                 return redirect("topics:receipt", code=topic.tracking_code)
+    except BaseException:
+        failed = True
+        raise
     finally:
         # The slot is given back when nothing new was saved, unless photos were decoded: decoding is what costs,
-        # and a refused or repeated submission must not get it again and again for free.
-        if not created and not form.photos_decoded:
+        # and a refused or repeated submission must not get it again and again for free. A failure of ours
+        # (storage, database, a bug) always gives it back: the resident did nothing wrong.
+        if not created and (failed or not form.photos_decoded):
             ratelimit.release(RATE_SCOPE, address)
     return render(request, "topics/public/suggest.html", {"form": form}, status=400)
 
