@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from . import audit
 from .access import capability_required
-from .forms import CleanTextMixin
+from .forms import CleanTextMixin, DateInput
 from .models import AuditEntry
 from .roles import APPS
 from .spreadsheets import xlsx_download
@@ -40,14 +40,8 @@ class AuditFilterForm(CleanTextMixin, forms.Form):
     actor = forms.CharField(label=gettext_lazy("Account"), required=False, max_length=150)
     action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
     object_type = forms.ChoiceField(label=gettext_lazy("Object type"), required=False)
-    date_from = forms.DateField(
-        label=gettext_lazy("Date from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = forms.DateField(label=gettext_lazy("Date from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("Date to"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -123,6 +123,17 @@ class SearchSelectMultiple(forms.SelectMultiple):
         super().__init__(_search_attrs(attrs), choices)
 
 
+class DateInput(forms.DateInput):
+    """<input type="date">, its value written 2026-12-02 whatever the language (#18): the Chinese display format
+    2026/12/02 that Django's DateInput takes from DATE_INPUT_FORMATS is refused by browsers, which then show the
+    field empty. Every date field of the portal uses this widget."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs, format=format)
+
+
 class ListFilterForm(CleanTextMixin, forms.Form):
     """The filters above a staff list: small Bootstrap widgets, and a `town` choice (when the form declares
     one) that liaison staff, who see their own town only, do not get."""

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import CleanTextMixin, ListFilterForm
+from consult_portal.forms import CleanTextMixin, DateInput, ListFilterForm
 from consult_portal.models import Area, Committee, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import PhotoField, PhotoFormMixin
@@ -31,8 +31,8 @@ class AssignForm(CleanTextMixin, forms.Form):
 
     area = forms.ModelChoiceField(label=_("Town or village"), queryset=Area.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices)
-    starts_on = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Start date"), widget=DateInput())
+    ends_on = forms.DateField(label=_("End date"), required=False, widget=DateInput())
 
     def __init__(self, *args, town=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,8 +73,8 @@ class MemberForm(PhotoFormMixin, CleanTextMixin, forms.ModelForm):
             "user",
         ]
         widgets = {
-            "term_start": forms.DateInput(attrs={"type": "date"}),
-            "term_end": forms.DateInput(attrs={"type": "date"}),
+            "term_start": DateInput(),
+            "term_end": DateInput(),
         }
         field_classes = {"phone": MobilePhoneField}
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from consult_portal.forms import CleanTextMixin, SearchSelectMultiple
+from consult_portal.forms import CleanTextMixin, DateInput, SearchSelectMultiple
 from consult_portal.models import Area, Sector, in_town
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
@@ -183,7 +183,7 @@ class ResearchForm(_Helper, forms.ModelForm):
         model = Research
         fields = ["date", "kind", "participants", "findings"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DateInput(),
             "participants": forms.Textarea(attrs={"rows": 2}),
             "findings": forms.Textarea(attrs={"rows": 3}),
         }

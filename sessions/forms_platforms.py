@@ -5,14 +5,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import CleanTextMixin
+from consult_portal.forms import CleanTextMixin, DateInput
 from consult_portal.models import Area, in_town
 from consult_portal.phones import PhoneField
 
 from .models import Platform
 from .services_platforms import CONFIRMED_ON, PLATFORM_FIELDS, rule_errors
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def areas_for(town):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import CleanTextMixin, SearchSelect
+from consult_portal.forms import CleanTextMixin, DateInput, SearchSelect
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
@@ -162,7 +162,7 @@ class PartyTopicForm(PlaceModelForm):
             "year",
         ]
         widgets = {
-            "requested_on": forms.DateInput(attrs={"type": "date"}),
+            "requested_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
         }
 
@@ -249,7 +249,7 @@ class MergeForm(CleanTextMixin, forms.Form):
     target = MergeTargetField(
         label=_("Topic to merge into"),
         queryset=Topic.objects.none(),
-        empty_label="",
+        empty_label=_("Choose"),
         widget=SearchSelect(attrs={"data-search-placeholder": _("Type a title or a tracking code")}),
         help_text=_("Other open topics of the same town, newest first."),
     )
@@ -292,7 +292,7 @@ class PlanApproveForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = ConsultationPlan
         fields = ["approved_by", "approved_on", "document_number"]
-        widgets = {"approved_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"approved_on": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

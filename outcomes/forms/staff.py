@@ -9,14 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from consult_portal.forms import CleanTextMixin, ListFilterForm, SearchSelectMultiple
+from consult_portal.forms import CleanTextMixin, DateInput, ListFilterForm, SearchSelectMultiple
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import PhoneField
 from members.models import Member
 
 from ..models import OutcomeItem, SurveyTally
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class _Helper(CleanTextMixin):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult_portal.forms import CleanTextMixin
+from consult_portal.forms import CleanTextMixin, DateInput
 from consult_portal.photo_fields import MultiplePhotoField, PhotoFormMixin
 
 from ..models import OutcomeItem
@@ -23,7 +23,7 @@ def _helper() -> FormHelper:
 
 
 class ProgressForm(PhotoFormMixin, CleanTextMixin, forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     text = forms.CharField(
         label=_("Progress"),
         max_length=5000,
