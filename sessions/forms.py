@@ -12,7 +12,9 @@ from members.models import Member
 from members.selectors import sunk_members
 from topics.models import Topic
 
+from .forms_record import ParticipationMixin, SuggestionRowsMixin, record_layout
 from .models import Meeting, Participant, Platform, Research
+from .selectors import PARTICIPATION_FIELDS
 from .services import SCHEDULABLE_TOPIC_STATUSES
 from .services_record import open_record_items
 
@@ -198,14 +200,17 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class RecordForm(PhotoFormMixin, _Helper, forms.Form):
+class RecordForm(PhotoFormMixin, SuggestionRowsMixin, ParticipationMixin, _Helper, forms.Form):
+    """The record of a held meeting: the suggestion rows (each with the member who raised it), more suggestions
+    by line, consensus, answers, attendance and participation (prefilled from the participants' list), photos."""
+
     summary = forms.CharField(label=_("Summary"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
     suggestions = forms.CharField(
-        label=_("Suggestions raised"),
+        label=_("More suggestions raised"),
         max_length=10000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One suggestion per line: each becomes an item that can be handed to a unit."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One suggestion per line, for suggestions beyond the rows above or raised by no one member."),
     )
     consensus = forms.CharField(
         label=_("Consensus reached"),
@@ -226,18 +231,30 @@ class RecordForm(PhotoFormMixin, _Helper, forms.Form):
     )
     photos = MultiplePhotoField(label=_("Photos"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_suggestion_rows(meeting)
+        self.add_participation_fields()
         self.helper = self._helper()
+        rest = ["suggestions", "consensus", "answers", "attendance_count", "walk_in_count", *PARTICIPATION_FIELDS]
+        self.helper.layout = record_layout(["summary"], self.suggestion_rows_layout(), [*rest, "photos"])
 
-    def items(self) -> list[tuple[str, str]]:
+    def clean(self):
+        data = super().clean()
+        self.check_suggestion_rows()
+        self.check_participation()
+        return data
+
+    def items(self) -> list[tuple]:
         data = self.cleaned_data
-        return [("suggestion", t) for t in _lines(data.get("suggestions", ""))] + [
-            ("consensus", t) for t in _lines(data.get("consensus", ""))
-        ]
+        return (
+            self.row_items()
+            + [("suggestion", t) for t in _lines(data.get("suggestions", ""))]
+            + [("consensus", t) for t in _lines(data.get("consensus", ""))]
+        )
 
 
-class AmendRecordForm(_Helper, forms.Form):
+class AmendRecordForm(ParticipationMixin, _Helper, forms.Form):
     """A correction of a completed record: the reason, then the record as it should read. Items already handed to
     a unit are not in it: they stay as handed over."""
 
@@ -271,13 +288,24 @@ class AmendRecordForm(_Helper, forms.Form):
                 "answers": meeting.answers,
                 "attendance_count": meeting.attendance_count,
                 "walk_in_count": meeting.walk_in_count,
+                **{field: getattr(meeting, field) for field in PARTICIPATION_FIELDS},
                 "suggestions": "\n".join(i.text for i in items if i.kind == "suggestion"),
                 "consensus": "\n".join(i.text for i in items if i.kind == "consensus"),
             }
         super().__init__(*args, **kwargs)
+        self.add_participation_fields()
         self.helper = self._helper()
 
-    items = RecordForm.items
+    def clean(self):
+        data = super().clean()
+        self.check_participation()
+        return data
+
+    def items(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        return [("suggestion", t) for t in _lines(data.get("suggestions", ""))] + [
+            ("consensus", t) for t in _lines(data.get("consensus", ""))
+        ]
 
 
 class CheckinForm(_Helper, forms.Form):

@@ -185,6 +185,19 @@ class Meeting(Backfilled):
             return None
         return self.residents_attended / self.residents_invited
 
+    @property
+    def participation_percent(self) -> str:
+        """The participation rate as read: "85.0%", or "—" when not recorded."""
+        rate = self.participation_rate
+        return "—" if rate is None else f"{rate * 100:.1f}%"
+
+    @property
+    def participation_recorded(self) -> bool:
+        return any(
+            value is not None
+            for value in (self.residents_invited, self.residents_attended, self.departments_count, self.member_times)
+        )
+
 
 class MeetingTransition(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transitions")

@@ -6,6 +6,7 @@ actions, a command, the demo) obeys them alike.
 - 不调研不协商: a notice is published, and a meeting held, after research or with the recorded reason why not:
   `has_research_or_reason`.
 - An invitee answers, and may change the answer, until the meeting starts: `answers_open`.
+- Residents attending exceed those invited only by the walk-ins: `check_participation`.
 
 "The past" is judged by `now()`: the present moment, or the moment a replayed story says it acts at (`as_of`).
 """
@@ -81,3 +82,43 @@ def has_research_or_reason(meeting, reason: str = "") -> bool:
     """不调研不协商: research is recorded for the meeting, or a reason why it goes ahead without (given now, or
     already kept on the meeting)."""
     return bool(reason.strip() or meeting.no_research_reason.strip()) or meeting.research.exists()
+
+
+def check_participation(
+    *,
+    residents_invited: int | None = None,
+    residents_attended: int | None = None,
+    departments_count: int | None = None,
+    member_times: int | None = None,
+    walk_in_count: int | None = None,
+    attendance_count: int | None = None,
+) -> None:
+    """Participation (参与) as recorded: no number below zero; residents attending may exceed residents invited
+    only by the residents who came of their own accord (the walk-ins, who were not invited); and the residents
+    attending are part of the attendance. Empty means not recorded and is never refused."""
+    errors = {}
+    numbers = {
+        "residents_invited": residents_invited,
+        "residents_attended": residents_attended,
+        "departments_count": departments_count,
+        "member_times": member_times,
+    }
+    for field, value in numbers.items():
+        if value is not None and value < 0:
+            errors[field] = ValidationError(_("Enter 0 or more, or leave it empty."), code="negative")
+    if not errors and residents_invited is not None and residents_attended is not None:
+        walk_ins = walk_in_count or 0
+        if residents_attended > residents_invited + walk_ins:
+            message = _(
+                "More residents attending (%(attended)s) than invited (%(invited)s) plus those who came of their "
+                "own accord (%(walk_ins)s): correct the numbers, or enter the residents who came uninvited."
+            ) % {"attended": residents_attended, "invited": residents_invited, "walk_ins": walk_ins}
+            errors["residents_attended"] = ValidationError(message, code="more_than_invited")
+    known = None not in (residents_attended, attendance_count)
+    if "residents_attended" not in errors and known and residents_attended > attendance_count:
+        message = _("The residents attending are part of the attendance: at most %(attendance)s.") % {
+            "attendance": attendance_count
+        }
+        errors["residents_attended"] = ValidationError(message, code="more_than_attendance")
+    if errors:
+        raise ValidationError(errors)

@@ -37,7 +37,7 @@ def meeting_for_staff(*, pk: int, town=None) -> Meeting:
         Prefetch("research", queryset=Research.objects.prefetch_related("members").order_by("-date", "-pk")),
         Prefetch("transitions", queryset=MeetingTransition.objects.select_related("actor").order_by("at", "pk")),
         Prefetch("revisions", queryset=RecordRevision.objects.select_related("actor").order_by("at", "pk")),
-        "record_items",
+        "record_items__proposer",
         "photos",
     )
     if town is not None:

@@ -17,8 +17,8 @@ from members.models import Member
 from topics.models import Topic
 from topics.services import topic_change_status
 
-from . import notices, reminders, rules
-from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform, RecordItem
+from . import notices, reminders, rules, services_participation
+from .models import Meeting, MeetingPhoto, MeetingTransition, Participant, Platform
 
 M = Meeting.Status
 
@@ -295,26 +295,29 @@ def meeting_record(
     answers: str = "",
     attendance_count: int | None = None,
     walk_in_count: int | None = None,
-    items: Sequence[tuple[str, str]] = (),
+    items: Sequence[tuple] = (),
     photos: Iterable = (),
+    **participation,
 ) -> Meeting:
-    """Complete the record of a held meeting in one step: summary, on-the-spot answers, attendance, the suggestion
-    and consensus items (kind, text) outcomes are made from, and its photos (cleaned images); all or nothing."""
+    """Complete the record of a held meeting in one step: summary, on-the-spot answers, attendance, participation
+    (residents_invited, residents_attended, departments_count, member_times: `services_participation`), the
+    suggestion and consensus items (kind, text) or (kind, text, proposer) outcomes are made from, and its photos
+    (cleaned images); all or nothing."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != M.HELD:
         raise ValidationError(_("Only a held meeting can be recorded."))
     if not summary.strip():
         raise ValidationError(_("The record needs a summary."))
-    if any(kind not in RecordItem.Kind.values or not text.strip() for kind, text in items):
-        raise ValidationError(_("Each record item needs a kind and a text."))
     meeting.summary = summary.strip()
     meeting.answers = answers.strip()
     meeting.attendance_count = attendance_count
     meeting.walk_in_count = walk_in_count
-    RecordItem.objects.bulk_create([RecordItem(meeting=meeting, kind=kind, text=text.strip()) for kind, text in items])
+    services_participation.set_participation(meeting, participation)
+    services_participation.record_items_create(meeting, items)
     meeting = _transition(meeting, M.RECORDED, by)
     content = {"summary": meeting.summary, "answers": meeting.answers, "attendance_count": meeting.attendance_count}
-    content |= {"walk_in_count": meeting.walk_in_count, "items": [[kind, text.strip()] for kind, text in items]}
+    content |= {"walk_in_count": meeting.walk_in_count, "items": [[kind, text.strip()] for kind, text, *_p in items]}
+    content |= services_participation.participation_content(meeting)
     audit.record(actor=by, action="meeting_record_content", obj=meeting, after=content)
     meeting_photos_add(meeting=meeting, images=photos, by=by)  # last: only the commit can fail after it
     return meeting

@@ -1,7 +1,7 @@
 """Amending a completed meeting record: a correction with its reason, the earlier version kept.
 
-What an amendment may change: the summary, the departments' answers on the spot, the attendance counts, and the
-record items no outcome has been made from yet. An item handed to a unit stays as it was handed over.
+What an amendment may change: the summary, the departments' answers on the spot, the attendance and participation
+counts, and the record items no outcome has been made from yet. An item handed to a unit stays as it was handed over.
 """
 
 from collections.abc import Sequence
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from consult_portal import audit
 
 from .models import Meeting, RecordItem, RecordRevision
+from .services_participation import participation_content, set_participation
 
 
 def record_content(meeting: Meeting) -> dict:
@@ -22,6 +23,7 @@ def record_content(meeting: Meeting) -> dict:
         "answers": meeting.answers,
         "attendance_count": meeting.attendance_count,
         "walk_in_count": meeting.walk_in_count,
+        **participation_content(meeting),
         "items": [[item.kind, item.text] for item in RecordItem.objects.filter(meeting=meeting).order_by("pk")],
     }
 
@@ -55,6 +57,7 @@ def meeting_record_amend(
     attendance_count: int | None = None,
     walk_in_count: int | None = None,
     items: Sequence[tuple[str, str]] | None = None,
+    **participation,
 ) -> Meeting:
     """Correct the record of a recorded meeting, saying why. `items` are the record items without an outcome as
     they should be, (kind, text) each; None leaves them. The earlier version is kept as a RecordRevision, which the
@@ -71,7 +74,8 @@ def meeting_record_amend(
     before = record_content(meeting)
     meeting.summary, meeting.answers = summary.strip(), answers.strip()
     meeting.attendance_count, meeting.walk_in_count = attendance_count, walk_in_count
-    meeting.save(update_fields=["summary", "answers", "attendance_count", "walk_in_count"])
+    changed = set_participation(meeting, participation)
+    meeting.save(update_fields=["summary", "answers", "attendance_count", "walk_in_count", *changed])
     if items is not None:
         _replace_open_items(meeting, items)
     after = record_content(meeting)

@@ -88,6 +88,19 @@ def meeting_notice(request, pk: int):
     return docx_response(document, docx_filename(title))
 
 
+def _participation(meeting: Meeting) -> list[tuple[str, str]]:
+    """The participation recorded, as (label, value) rows; the rate when both of its terms are known."""
+    rate = meeting.participation_percent if meeting.participation_rate is not None else None
+    rows = [
+        (_("Residents invited"), meeting.residents_invited),
+        (_("Residents attending"), meeting.residents_attended),
+        (_("Residents' participation rate"), rate),
+        (_("Departments taking part"), meeting.departments_count),
+        (_("Member-times"), meeting.member_times),
+    ]
+    return [(label, str(value)) for label, value in rows if value is not None]
+
+
 def _attendees(meeting: Meeting) -> list[Participant]:
     """Who took part: those checked in; where nobody was checked in, those invited who did not decline."""
     participants = list(meeting.participants.all())
@@ -139,6 +152,8 @@ def meeting_record(request, pk: int):
         facts.append([_("Attendance"), str(meeting.attendance_count)])
     if meeting.walk_in_count:
         facts.append([_("Residents who came of their own accord"), str(meeting.walk_in_count)])
+    for label, value in _participation(meeting):
+        facts.append([label, value])
     table(document, facts, widths=[40, 116])
 
     topics = list(meeting.topics.all())

@@ -11,8 +11,18 @@ from consult_portal.spreadsheets import CHUNK, audited_export, choice_labels, lo
 from .. import selectors as meeting_selectors
 from .. import selectors_platforms as platform_selectors
 from ..models import Meeting, Platform
+from ..selectors import PARTICIPATION_FIELDS
 from .platforms import PlatformFilterForm, coverage_year
 from .staff import MeetingFilterForm
+
+
+def _participation_cells(m: dict) -> list:
+    """Residents invited and attending, the rate in per cent (as the satisfaction exports), departments,
+    member-times; empty where not recorded."""
+    invited, attended = m["residents_invited"], m["residents_attended"]
+    rate = round(attended / invited * 100, 1) if invited and attended is not None else None
+    cells = [invited, attended, rate, m["departments_count"], m["member_times"]]
+    return ["" if value is None else value for value in cells]
 
 
 @capability_required("exports.download")
@@ -35,6 +45,7 @@ def meetings_xlsx(request):
         "topic_count",
         "participant_count",
         "status",
+        *PARTICIPATION_FIELDS,
     )
     forms, statuses = choice_labels(Meeting.Form.choices), choice_labels(Meeting.Status.choices)
     rows = (
@@ -53,6 +64,7 @@ def meetings_xlsx(request):
             m["topic_count"],
             m["participant_count"],
             statuses.get(m["status"], m["status"]),
+            *_participation_cells(m),
         ]
         for m in meetings.iterator(chunk_size=CHUNK)
     )
@@ -69,6 +81,11 @@ def meetings_xlsx(request):
         _("Topics"),
         _("Participants"),
         _("Status"),
+        _("Residents invited"),
+        _("Residents attending"),
+        _("Residents' participation rate (%)"),
+        _("Departments taking part"),
+        _("Member-times"),
     ]
     return audited_export(
         request,

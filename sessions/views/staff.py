@@ -20,7 +20,7 @@ from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
-from .. import selectors, services, services_record, services_research
+from .. import selectors, services, services_participation, services_record, services_research
 from ..forms import (
     AmendRecordForm,
     HeldForm,
@@ -107,9 +107,14 @@ def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 20
             "other_form": bound.get("invite-other") or OtherParticipantForm(prefix="other"),
             "invite_form": InviteMembersForm(meeting=meeting),
             "research_form": bound.get("research") or ResearchForm(prefix="research"),
-            # 参会人数 starts at the number checked in; staff correct it for who came without checking in.
+            # 参会人数 and the participation start from the check-ins and the list; staff correct them.
             "record_form": bound.get("record")
-            or RecordForm(prefix="record", initial={"attendance_count": context["participants_checked_in"]}),
+            or RecordForm(
+                prefix="record",
+                meeting=meeting,
+                initial={"attendance_count": context["participants_checked_in"]}
+                | services_participation.participation_known(meeting),
+            ),
             "amend_form": bound.get("amend")
             or (AmendRecordForm(prefix="amend", meeting=meeting) if meeting.status == M.RECORDED else None),
             "action_errors": bound.get("errors", []),
@@ -255,7 +260,7 @@ def meeting_action(request, pk: int, action: str):
                 participants=data["participants"],
             )
         elif action == "record":
-            form = RecordForm(request.POST, request.FILES, prefix="record")
+            form = RecordForm(request.POST, request.FILES, prefix="record", meeting=meeting)
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
@@ -268,6 +273,7 @@ def meeting_action(request, pk: int, action: str):
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
                 photos=[photo.image for photo in data["photos"]],
+                **form.participation(),
             )
         elif action == "amend":
             form = AmendRecordForm(request.POST, prefix="amend")
@@ -283,6 +289,7 @@ def meeting_action(request, pk: int, action: str):
                 attendance_count=data["attendance_count"],
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
+                **form.participation(),
             )
         else:
             raise Http404
