@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "consult_portal.middleware.PasswordChangeRequiredMiddleware",
+    "consult_portal.replica.ReplicaForReportsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lock-out flagged during login into the lock-out page.
@@ -94,6 +95,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Reconnect cleanly after a database restart instead of failing on a dead persistent connection.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT compilation costs seconds on the dashboard's and the assessment's aggregates and saves nothing on pages
+    # that read a few hundred rows (issue #17: 2,017 of the assessment's 2,156 ms were JIT).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Several servers (README): the exports and documents read from a streaming replica when DATABASE_REPLICA_URL is set
+# (consult_portal/replica.py); the tests treat it as the primary itself.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        **{
+            key: DATABASES["default"][key]
+            for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS")
+            if key in DATABASES["default"]
+        },
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["consult_portal.replica.ReportsToReplica"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -149,6 +166,30 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploaded files are sent by the portal after it checked who asks (consult_portal.media). Behind nginx set this to its
 # `internal` location of MEDIA_ROOT (README "Uploads"): the portal then answers with X-Accel-Redirect and nginx sends.
+# Media on S3-compatible object storage when several servers share it (MEDIA_STORAGE=s3; README "Several servers").
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+S3_MEDIA_OPTIONS = {}
+if MEDIA_STORAGE == "s3":
+    from botocore.config import Config as _BotoConfig
+
+    S3_MEDIA_OPTIONS = {
+        "bucket_name": env.str("S3_BUCKET"),
+        "endpoint_url": env.str("S3_ENDPOINT_URL"),
+        "access_key": env.str("S3_ACCESS_KEY"),
+        "secret_key": env.str("S3_SECRET_KEY"),
+        "region_name": env.str("S3_REGION", default="us-east-1"),
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "file_overwrite": False,
+        "location": env.str("S3_PREFIX", default=""),
+        # Every call to the object store gives up: 5 s to connect, S3_TIMEOUT to answer, one retry.
+        "client_config": _BotoConfig(
+            connect_timeout=5, read_timeout=env.float("S3_TIMEOUT", default=20), retries={"max_attempts": 2}
+        ),
+    }
+# /healthz says "media": "low" when less than this is free where photos are written.
+MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=500)
 MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 # Request bodies, from the photo limits: a form takes at most 3 photos (consult_portal/photo_fields.py MAX_PHOTOS) of
 # at most 5 MB each (consult_portal/images.py MAX_UPLOAD_BYTES), and its text. nginx: client_max_body_size 16m.
@@ -159,7 +200,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the text of a form; the longest (a 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a photo at the limit stays in memory, anything larger goes to disk
 DATA_UPLOAD_MAX_NUMBER_FILES = 10  # more than any form takes, so that a 4th photo gets the form's own message
 STORAGES = {
-    "default": {"BACKEND": "consult_portal.storage.TransactionalFileSystemStorage"},
+    "default": (
+        {"BACKEND": "consult_portal.object_storage.TransactionalS3Storage", "OPTIONS": S3_MEDIA_OPTIONS}
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "consult_portal.storage.TransactionalFileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -70,6 +70,8 @@ def discard_uncommitted(**kwargs):
 
 def free_space() -> dict:
     """Free space where media is written, against MEDIA_MIN_FREE_MB: {"free_mb": …, "low": bool}."""
+    if settings.MEDIA_STORAGE != "filesystem":
+        return {"free_mb": None, "low": False}  # the object store watches its own space
     root = Path(settings.MEDIA_ROOT)
     while not root.exists() and root != root.parent:
         root = root.parent
