@@ -59,6 +59,21 @@ class MultiplePhotoField(forms.FileField):
 PHOTO_FIELDS = (PhotoField, MultiplePhotoField)
 
 
+def photos_not_stored(form, field: str = "photos") -> None:
+    """The storage refused the photos (disk full, object store down; consult_portal/storage.py removed what it
+    wrote and nothing was saved): say so beside the photos, keeping everything typed for a second try."""
+    form.add_error(
+        field,
+        ValidationError(
+            _(
+                "The photos could not be stored just now, so nothing was saved. What you typed is kept: save it "
+                "again without the photos, or try the photos later."
+            ),
+            code="storage_failed",
+        ),
+    )
+
+
 class PhotoFormMixin:
     """Put first in a form's bases. Decodes the form's photos once nothing else is wrong with it.
 

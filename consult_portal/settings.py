@@ -295,8 +295,15 @@ MEETING_REMINDER_DAYS = [int(d) for d in env.list("MEETING_REMINDER_DAYS", defau
 OUTCOME_REMINDER_DAYS = [int(d) for d in env.list("OUTCOME_REMINDER_DAYS", default=["7", "3", "1"])]
 OUTCOME_REMINDER_HOUR = env.int("OUTCOME_REMINDER_HOUR", default=8)
 OUTCOME_REMINDER_SMS = env.bool("OUTCOME_REMINDER_SMS", default=False)
-# Satisfaction responses accepted per address and hour (a village committee's shared Wi-Fi counts as one address).
-SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=30)
+# Satisfaction responses accepted per address and hour: generous, since a village's shared Wi-Fi or a carrier's NAT
+# is one address for hundreds of residents; what counts is one verified answer per confirmed phone (#16).
+SURVEY_RESPONSES_PER_HOUR = env.int("SURVEY_RESPONSES_PER_HOUR", default=300)
+# One-time SMS codes confirming a resident's mobile (survey, check-in; consult_portal.phone_codes): minutes valid,
+# wrong tries per code, codes per number and hour, codes per address and hour (generous: shared addresses).
+PHONE_CODE_MINUTES = env.int("PHONE_CODE_MINUTES", default=10)
+PHONE_CODE_ATTEMPTS = env.int("PHONE_CODE_ATTEMPTS", default=5)
+PHONE_CODES_PER_NUMBER_PER_HOUR = env.int("PHONE_CODES_PER_NUMBER_PER_HOUR", default=3)
+PHONE_CODES_PER_ADDRESS_PER_HOUR = env.int("PHONE_CODES_PER_ADDRESS_PER_HOUR", default=200)
 # Audit entries are kept at least this many days (prune_audit never removes younger ones; at least 180).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 # purge_submitters blanks the name and phone of residents whose topics closed more than this many months ago

@@ -254,7 +254,13 @@ SATISFIED_RATINGS = (Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.BASICALLY_S
 
 
 class SatisfactionResponse(models.Model):
-    """群众评商: one resident's score of a published outcome."""
+    """群众评商: one resident's score of a published outcome.
+
+    Verified (`verified`): the resident confirmed their mobile by a one-time SMS code; one per phone and item,
+    changed in place until the survey closes (the latest answer counts). Only verified answers and the staff's
+    tallies make the satisfaction rate (`outcomes.selectors.satisfaction`); answers without a confirmed phone are
+    kept, one per browser, and shown apart as unverified. Every answer records its browser and a keyed hash of its
+    address, for the office's anomaly list."""
 
     item = models.ForeignKey(OutcomeItem, on_delete=models.CASCADE, related_name="responses")
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
@@ -263,8 +269,11 @@ class SatisfactionResponse(models.Model):
         Area, verbose_name=_("village"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    verified = models.BooleanField(_("phone confirmed"), default=False)
     browser_token = models.CharField(max_length=64, blank=True)
+    address_key = models.CharField(max_length=16, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("satisfaction response")
@@ -273,7 +282,9 @@ class SatisfactionResponse(models.Model):
             models.CheckConstraint(name="response_rating_1_to_5", condition=Q(rating__gte=1, rating__lte=5)),
             models.UniqueConstraint(fields=["item", "phone"], condition=~Q(phone=""), name="response_once_per_phone"),
             models.UniqueConstraint(
-                fields=["item", "browser_token"], condition=~Q(browser_token=""), name="response_once_per_browser"
+                fields=["item", "browser_token"],
+                condition=~Q(browser_token="") & Q(verified=False),
+                name="response_once_per_browser",
             ),
         ]
 

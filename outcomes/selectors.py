@@ -26,7 +26,8 @@ OS = OutcomeItem.Status
 
 @dataclass(frozen=True)
 class Satisfaction:
-    """Satisfaction rate = (very satisfied + satisfied + basically satisfied) / all responses, online and tallied."""
+    """Satisfaction rate = (very satisfied + satisfied + basically satisfied) / all answers counted: the verified
+    online answers (phone confirmed by SMS code, the latest of each phone) and the staff's tallies."""
 
     satisfied: int = 0
     total: int = 0
@@ -52,17 +53,21 @@ GROUPS = {
 }
 
 
-def satisfaction(items: QuerySet | None = None, by: str | None = None) -> dict:
-    """Satisfaction of the given items (all published ones by default) grouped by `by` — "item", "unit", "town"
-    (None for county-wide items) or "year" (of the hand-over) — or as one figure when `by` is None.
+def satisfaction(items: QuerySet | None = None, by: str | None = None, *, _verified: bool = True) -> dict:
+    """THE satisfaction rate (群众满意度), the one the assessments, the rankings, the dashboard and /stats/ use: of
+    the given items (all published ones by default) grouped by `by` — "item", "unit", "town" (None for county-wide
+    items) or "year" (of the hand-over) — or as one figure when `by` is None. It counts verified online answers and
+    the staff's tallies only; answers without a confirmed phone are shown apart (`unverified`) and never count.
 
     Two queries whatever the number of items: one over the online responses, one over the staff's tallies.
     """
     items = items if items is not None else OutcomeItem.objects.filter(published_at__isnull=False)
     key = GROUPS[by]
     year = {"year": ExtractYear("item__created_at")} if by == "year" else {}
-    responses = SatisfactionResponse.objects.filter(item__in=items).annotate(**year)
+    responses = SatisfactionResponse.objects.filter(item__in=items, verified=_verified).annotate(**year)
     tallies = SurveyTally.objects.filter(item__in=items).annotate(**year)
+    if not _verified:
+        tallies = tallies.none()
     if key:
         responses, tallies = responses.values(key), tallies.values(key)
     found: dict = {}
@@ -84,10 +89,16 @@ def satisfaction(items: QuerySet | None = None, by: str | None = None) -> dict:
     return found
 
 
+def unverified(items: QuerySet | None = None, by: str | None = None) -> dict:
+    """The online answers without a confirmed phone, shaped as `satisfaction`: kept and shown apart, never counted
+    in a rate."""
+    return satisfaction(items, by, _verified=False)
+
+
 def rating_counts(item: OutcomeItem) -> dict[int, int]:
-    """Responses per rating (5 … 1) of one item, online and tallied together."""
+    """Counted answers per rating (5 … 1) of one item: verified online answers and tallies together."""
     counts = dict.fromkeys(range(5, 0, -1), 0)
-    for row in item.responses.values("rating").annotate(n=Count("pk")):
+    for row in item.responses.filter(verified=True).values("rating").annotate(n=Count("pk")):
         counts[row["rating"]] += row["n"]
     sums = item.tallies.aggregate(*(Sum(name) for name in SurveyTally.COUNTS))
     for rating, name in zip(range(5, 0, -1), SurveyTally.COUNTS, strict=True):

@@ -2,6 +2,7 @@
 a leader, and a resident with no account."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -274,3 +275,24 @@ def items_a(meeting_a, unit):
         ),
         OutcomeFactory(meeting=meeting_a, unit=UnitFactory(name="甲镇人民政府"), text="加强路灯日常巡查"),
     ]
+
+
+@pytest.fixture
+def full_disk(tmp_path, settings):
+    """MEDIA_ROOT on a real 512 KB file system filled to its last few kilobytes."""
+    root = tmp_path / "media"
+    root.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(root)], capture_output=True, text=True
+    )
+    if mounted.returncode:
+        skip_or_fail(f"cannot mount a small tmpfs for the full-disk test: {mounted.stderr.strip()}")
+    try:
+        filler = root / "filler.bin"
+        with open(filler, "wb") as handle:
+            handle.write(b"\0" * (512 - 24) * 1024)
+        settings.MEDIA_ROOT = str(root)
+        settings.MEDIA_MIN_FREE_MB = 1
+        yield root
+    finally:
+        subprocess.run(["umount", str(root)], check=False)

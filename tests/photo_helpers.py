@@ -58,3 +58,8 @@ def field_block(html: str, field_id: str) -> str:
     start = html.index(f'id="div_{field_id}"')
     following = re.search(r'id="div_id_', html[start + 10 :])
     return html[start : start + 10 + following.start()] if following else html[start:]
+
+
+def files_on(root) -> list[str]:
+    """The files under a full_disk's root other than its filler."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != "filler.bin")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from consult_portal.access import capability_required
 from consult_portal.forms import ListFilterForm
+from consult_portal.photo_fields import photos_not_stored
 
 from .. import selectors, services
 from ..forms.unit import AnswerForm, ProgressForm
@@ -102,6 +103,9 @@ def post_progress(request, pk: int):
         )
     except ValidationError as error:
         return _refuse(request, pk, "progress", form, error)
+    except OSError:
+        photos_not_stored(form)
+        return _refuse(request, pk, "progress", form)
     messages.success(request, _("Your progress on outcome item %(number)s is recorded.") % {"number": item.pk})
     return redirect("outcomes:unit-detail", pk=pk)
 

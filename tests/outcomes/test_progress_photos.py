@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from consult_portal.images import too_many_pixels
 from outcomes.models import OutcomeEvent, ProgressPhoto
 from tests.factories import OutcomeFactory
-from tests.photo_helpers import counting_decodes, field_block, hostile_photos, ordinary_photos
+from tests.photo_helpers import counting_decodes, field_block, files_on, hostile_photos, ordinary_photos
 
 
 def _post(client, item, photos, **data):
@@ -47,3 +47,19 @@ def test_a_progress_with_a_future_date_decodes_no_photo(client, unit_user, unit)
         response.content.decode(), "id_progress-date"
     )
     assert decoded == []
+
+
+def test_a_full_disk_keeps_the_units_progress_text_and_saves_nothing(
+    client, unit_user, unit, full_disk, transactional_db
+):
+    from tests.topics.conftest import noise_png, photo
+
+    item = OutcomeFactory(unit=unit)
+    client.force_login(unit_user)
+    response, _elapsed, _decoded = _post(client, item, [photo("site.png", noise_png(500), "image/png")])
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "照片暂时无法保存" in field_block(html, "id_progress-photos")
+    assert "已完成路面勘察" in html
+    assert not ProgressPhoto.objects.exists() and item.updates.count() == 0
+    assert files_on(full_disk) == []

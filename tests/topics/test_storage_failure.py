@@ -1,7 +1,6 @@
 """A disk that is full when a resident sends photos (#19): the resident is told plainly and keeps the text, nothing
 half-written stays on disk, the address's slot is given back, and /healthz says space is low."""
 
-import subprocess
 import uuid
 
 import pytest
@@ -10,36 +9,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from consult_portal import storage
-from tests.conftest import skip_or_fail
+from tests.photo_helpers import files_on
 from tests.topics.conftest import noise_png, photo
 from topics.models import Topic
 
 URL = "/topics/suggest/"
-
-
-@pytest.fixture
-def full_disk(tmp_path, settings):
-    """MEDIA_ROOT on a real 512 KB file system filled to its last few kilobytes."""
-    root = tmp_path / "media"
-    root.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(root)], capture_output=True, text=True
-    )
-    if mounted.returncode:
-        skip_or_fail(f"cannot mount a small tmpfs for the full-disk test: {mounted.stderr.strip()}")
-    try:
-        filler = root / "filler.bin"
-        with open(filler, "wb") as handle:
-            handle.write(b"\0" * (512 - 24) * 1024)
-        settings.MEDIA_ROOT = str(root)
-        settings.MEDIA_MIN_FREE_MB = 1
-        yield root
-    finally:
-        subprocess.run(["umount", str(root)], check=False)
-
-
-def _files(root):
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != "filler.bin")
 
 
 def test_a_full_disk_refuses_the_photos_plainly_keeps_the_text_and_leaves_nothing(
@@ -55,7 +29,7 @@ def test_a_full_disk_refuses_the_photos_plainly_keeps_the_text_and_leaves_nothin
     assert "村口路灯坏了" in html and "村口到学校的路灯坏了三个月" in html  # what was typed is kept
     assert "请重新提交" not in html  # not the 500 page
     assert Topic.objects.count() == 0
-    assert _files(full_disk) == []  # no truncated photo, no zero-byte file
+    assert files_on(full_disk) == []  # no truncated photo, no zero-byte file
 
     # The address's only slot of the hour was given back: the text alone goes through.
     again = client.post(URL, {**suggestion, "submission_key": str(uuid.uuid4())})
