@@ -40,6 +40,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "plans.approve",
             "plans.publish",
             "assessment.change_weights",
+            "outcomes.anomalies",  # the list of unusual survey answers (bursts from one network or browser)
             "audit.view",
             "accounts.unlock",
             "office.settings",  # the office's name, the county's words, targets, reminders, address, retention

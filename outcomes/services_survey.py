@@ -4,10 +4,11 @@ field visits and paper questionnaires that staff enter."""
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consult_portal import audit
+from consult_portal import audit, phone_codes
 from consult_portal.privacy import months_before, retention_months
 
 from .models import OutcomeEvent, OutcomeItem, SatisfactionResponse, SurveyTally
@@ -28,15 +29,73 @@ def satisfaction_survey_closed(item: OutcomeItem, now=None) -> bool:
     return item.published_at < months_before(now or timezone.now(), retention_months())
 
 
-def survey_respond(
-    *, item: OutcomeItem, rating: int, comment: str = "", village=None, phone: str = "", browser_token: str = ""
-) -> SatisfactionResponse:
-    """Record one resident's score. One response per phone number, or without one per browser."""
+def _taking_answers(item: OutcomeItem) -> None:
     if not satisfaction_survey_open(item):
         raise ValidationError(_("This result has not been published yet."))
     if satisfaction_survey_closed(item):
         raise ValidationError(_("This survey has closed."), code="closed")
-    if not phone and not browser_token:
+
+
+def code_purpose(item: OutcomeItem) -> str:
+    return f"survey:{item.pk}"
+
+
+def address_key(address: str) -> str:
+    """A keyed hash of the client address: answers from one address can be grouped without keeping it."""
+    return salted_hmac("outcomes.survey.address", address or "", algorithm="sha256").hexdigest()[:16]
+
+
+def survey_send_code(*, item: OutcomeItem, phone: str, address: str) -> None:
+    """Send the resident a one-time code confirming `phone` for this item's survey (limits: phone_codes)."""
+    _taking_answers(item)
+    phone_codes.send(phone=phone, purpose=code_purpose(item), address=address)
+
+
+def survey_answer_verified(
+    *,
+    item: OutcomeItem,
+    phone: str,
+    code: str,
+    rating: int,
+    comment: str = "",
+    village=None,
+    browser_token: str = "",
+    address: str = "",
+) -> tuple[SatisfactionResponse, bool]:
+    """A verified answer: the code sent to `phone` confirms it. One per phone and item; a second answer from the
+    same phone replaces the first until the survey closes (the latest counts). Returns (answer, changed)."""
+    _taking_answers(item)
+    phone_codes.confirm(phone=phone, purpose=code_purpose(item), code=code)  # counts wrong tries: outside atomic
+    fields = {
+        "rating": rating,
+        "comment": comment.strip(),
+        "village": village,
+        "verified": True,
+        "browser_token": browser_token,
+        "address_key": address_key(address),
+    }
+    with transaction.atomic():
+        answer = SatisfactionResponse.objects.select_for_update().filter(item=item, phone=phone).first()
+        if answer is None:
+            try:
+                with transaction.atomic():
+                    return SatisfactionResponse.objects.create(item=item, phone=phone, **fields), False
+            except IntegrityError:  # the same phone's other tab won the race: change that one
+                answer = SatisfactionResponse.objects.select_for_update().get(item=item, phone=phone)
+        for name, value in fields.items():
+            setattr(answer, name, value)
+        answer.updated_at = timezone.now()
+        answer.save(update_fields=[*fields, "updated_at"])
+        return answer, True
+
+
+def survey_respond(
+    *, item: OutcomeItem, rating: int, comment: str = "", village=None, browser_token: str = "", address: str = ""
+) -> SatisfactionResponse:
+    """Record an answer without a confirmed phone: kept, one per browser, shown apart as unverified; it does not
+    count in the satisfaction rate."""
+    _taking_answers(item)
+    if not browser_token:
         raise ValidationError(_("A response needs a phone number or a browser token."))
     try:
         with transaction.atomic():
@@ -45,8 +104,8 @@ def survey_respond(
                 rating=rating,
                 comment=comment.strip(),
                 village=village,
-                phone=phone,
-                browser_token="" if phone else browser_token,
+                browser_token=browser_token,
+                address_key=address_key(address),
             )
     except IntegrityError:
         raise ValidationError(

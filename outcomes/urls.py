@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import documents, exports, public, publishing, staff, supervision, unit
+from .views import anomalies, documents, exports, public, publishing, staff, supervision, unit
 
 app_name = "outcomes"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/outcomes/", staff.item_list, name="staff-list"),
     path("staff/outcomes/new/", staff.item_new, name="staff-new"),
     path("staff/outcomes/satisfaction/", staff.satisfaction_summary, name="staff-satisfaction"),
+    path("staff/outcomes/satisfaction/unusual/", anomalies.anomaly_list, name="staff-anomalies"),
     path("staff/outcomes/<int:pk>/", staff.item_detail, name="staff-detail"),
     path("staff/outcomes/<int:pk>/sheet/", staff.item_sheet, name="staff-sheet"),
     path("staff/outcomes/<int:pk>/publish/", publishing.item_publish, name="staff-publish"),

@@ -20,7 +20,7 @@ from consult_portal.models import Area
 from sessions.selectors_public import ALWAYS_PUBLIC
 
 from .. import selectors, services_survey
-from ..forms.public import SurveyForm
+from ..forms.public import SurveyForm, SurveyPhoneForm
 from ..models import SATISFIED_RATINGS, OutcomeItem, ProgressUpdate, Rating, SatisfactionResponse
 
 PAGE_SIZE = 20
@@ -105,6 +105,7 @@ def outcome_detail(request, pk: int):
             "survey_url": url,
             "qr": qr.svg_inline(url),
             "survey_closed": services_survey.satisfaction_survey_closed(item),
+            "unverified": selectors.unverified(OutcomeItem.objects.filter(pk=item.pk))[None],
         },
     )
 
@@ -131,26 +132,78 @@ def _keep_token(response: HttpResponse, token: str, fresh: bool) -> HttpResponse
     return response
 
 
+def _limited(form, address: str) -> bool:
+    """Take one of the address's answer slots (generous: a village shares one address) when the answer is valid;
+    True, with the error on the form (its fields' errors bound too), when none is left."""
+    limit = settings.SURVEY_RESPONSES_PER_HOUR
+    if not ratelimit.is_limited(RATE_SCOPE, address, limit) and (
+        not form.is_valid() or ratelimit.reserve(RATE_SCOPE, address, limit, 3600)
+    ):
+        return False
+    message = _("Too many responses have been sent from this network in the last hour. Please try again later.")
+    form.add_error(None, ValidationError(message, code="rate_limited"))
+    return True
+
+
 @never_cache
 def survey(request, pk: int):
+    """Two steps without JavaScript: the resident's mobile, to which a code is sent; then the code and the answer.
+    An answer without a phone (`?without=phone`) is kept and shown apart as unverified."""
     item = _published_or_404(pk, OutcomeItem.objects.select_related("unit", "town"))
     token, fresh = _browser_token(request)
     address = client_ip(request) or "unknown"
-    context = {"item": item}
+    context = {"item": item, "step": "phone"}
     status = 200
     if services_survey.satisfaction_survey_closed(item):
         context["closed"] = True  # past retention: the page says so and takes no answer
         return render(request, "outcomes/public/survey.html", context, status=410 if request.method == "POST" else 200)
-    if request.method == "POST":
-        form = SurveyForm(request.POST, item=item)
-        limit = settings.SURVEY_RESPONSES_PER_HOUR
-        limited = ratelimit.is_limited(RATE_SCOPE, address, limit)
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step == "send":
+        form = SurveyPhoneForm(request.POST)
         status = 400
-        # The slot is taken before saving, atomically (concurrent responses cannot all pass at the last free
-        # slot), and given back when nothing was saved.
-        if not limited and form.is_valid():
-            limited = not ratelimit.reserve(RATE_SCOPE, address, limit, 3600)
-            if not limited:
+        if form.is_valid():
+            phone = form.cleaned_data["phone"]
+            try:
+                services_survey.survey_send_code(item=item, phone=phone, address=address)
+            except ValidationError as error:
+                form.add_error("phone", error)
+                status = 429 if getattr(error, "code", None) == "rate_limited" else 400
+            else:
+                context.update(step="verified", phone=phone, sent=True)
+                form, status = SurveyForm(item=item, verified=True, initial={"phone": phone}), 200
+    elif step == "verified":
+        form = SurveyForm(request.POST, item=item, verified=True)
+        context.update(step="verified", phone=form["phone"].value())
+        status = 400
+        if _limited(form, address):
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                _answer, changed = services_survey.survey_answer_verified(
+                    item=item,
+                    phone=data["phone"],
+                    code=data["code"].strip(),
+                    rating=data["rating"],
+                    comment=data["comment"],
+                    village=data["village"],
+                    browser_token=token,
+                    address=address,
+                )
+            except ValidationError as error:
+                ratelimit.release(RATE_SCOPE, address)
+                form.add_error("code" if getattr(error, "code", "") in CODE_ERRORS else None, error)
+            else:
+                thanks = reverse("outcomes:survey-thanks", args=[item.pk]) + ("?changed=1" if changed else "")
+                return _keep_token(redirect(thanks), token, fresh)
+    elif step == "unverified" or request.GET.get("without") == "phone":
+        form = SurveyForm(request.POST or None, item=item)
+        context["step"] = "unverified"
+        if request.method == "POST":
+            status = 400
+            if _limited(form, address):
+                status = 429
+            elif form.is_valid():
                 data = form.cleaned_data
                 try:
                     services_survey.survey_respond(
@@ -158,8 +211,8 @@ def survey(request, pk: int):
                         rating=data["rating"],
                         comment=data["comment"],
                         village=data["village"],
-                        phone=data["phone"],
                         browser_token=token,
+                        address=address,
                     )
                 except ValidationError as error:
                     ratelimit.release(RATE_SCOPE, address)
@@ -170,22 +223,28 @@ def survey(request, pk: int):
                         form.add_error(None, error)
                 else:
                     return _keep_token(redirect("outcomes:survey-thanks", pk=item.pk), token, fresh)
-        if limited:
-            form.is_valid()  # binds the errors of the fields too, and keeps what was typed
-            message = _("Too many responses have been sent from this network in the last hour. Please try again later.")
-            form.add_error(None, ValidationError(message, code="rate_limited"))
-            status = 429
+        else:
+            context["already"] = _answered_here(item, token, fresh)
     else:
-        form = SurveyForm(item=item)
-        context["already"] = not fresh and SatisfactionResponse.objects.filter(item=item, browser_token=token).exists()
+        form = SurveyPhoneForm()
+        context["already"] = _answered_here(item, token, fresh)
     context["form"] = form
     return _keep_token(render(request, "outcomes/public/survey.html", context, status=status), token, fresh)
+
+
+CODE_ERRORS = ("missing", "expired", "wrong")
+
+
+def _answered_here(item: OutcomeItem, token: str, fresh: bool) -> bool:
+    """This browser gave an unverified answer to this item already."""
+    return not fresh and SatisfactionResponse.objects.filter(item=item, browser_token=token, verified=False).exists()
 
 
 @never_cache
 def survey_thanks(request, pk: int):
     item = _published_or_404(pk)
-    return render(request, "outcomes/public/survey_thanks.html", {"item": item, "satisfaction": _satisfaction(item)})
+    context = {"item": item, "satisfaction": _satisfaction(item), "changed": request.GET.get("changed") == "1"}
+    return render(request, "outcomes/public/survey_thanks.html", context)
 
 
 def poster(request, pk: int):

@@ -274,7 +274,7 @@ def test_staff_enter_a_field_visit_and_the_rate_counts_it(client, office, meetin
     services.outcome_accept(item=item, by=office)
     services.outcome_publish(item=item, by=office)
     for n, rating in enumerate([5, 4, 2, 1]):
-        SatisfactionResponse.objects.create(item=item, rating=rating, phone=f"1390000000{n}")
+        SatisfactionResponse.objects.create(verified=True, item=item, rating=rating, phone=f"1390000000{n}")
     client.force_login(office)
     counts = {"very_satisfied": 3, "satisfied": 2, "basically_satisfied": 1, "dissatisfied": 1, "very_dissatisfied": 0}
     data = {"tally-method": "visit", "tally-date": TODAY().isoformat(), "tally-sample_size": "9"}
@@ -397,7 +397,7 @@ def test_satisfaction_by_unit_and_town_matches_a_hand_count(client, office, liai
         services.outcome_accept(item=item, by=office)
         services.outcome_publish(item=item, by=office)
         for n, rating in enumerate(scores):
-            SatisfactionResponse.objects.create(item=item, rating=rating, browser_token=f"b{n}")
+            SatisfactionResponse.objects.create(verified=True, item=item, rating=rating, browser_token=f"b{n}")
     client.force_login(office)
     page = client.get("/staff/outcomes/satisfaction/").content.decode()
     assert 'data-overall="66.7%"' in page  # (3 + 3) of 9

@@ -78,7 +78,7 @@ def stations(town_a, village_a, town_b, town_c):
     _item(m1, "implemented", year=YEAR - 1, published=True)  # handed over last year
     # satisfaction: online 5, 4, 3, 2 (3 of 4) and a paper tally of 4 with 1 very satisfied (1 of 4)
     for rating in (5, 4, 3, 2):
-        SatisfactionResponse.objects.create(item=done, rating=rating)
+        SatisfactionResponse.objects.create(verified=True, item=done, rating=rating)
     SurveyTally.objects.create(
         item=partly, method="paper", date=date(YEAR, 11, 1), sample_size=4, very_satisfied=1, dissatisfied=3
     )
@@ -101,7 +101,7 @@ def stations(town_a, village_a, town_b, town_c):
     pb = PlatformFactory(name="乙镇协商室", area=town_b, **CONFIRMED)
     mb = _meeting(pb)
     _item(mb, "implemented", published=True, answer="已办")
-    SatisfactionResponse.objects.create(item=OutcomeItem.objects.get(meeting=mb), rating=5)
+    SatisfactionResponse.objects.create(verified=True, item=OutcomeItem.objects.get(meeting=mb), rating=5)
     Participant.objects.create(meeting=mb, kind="member", member=sun, checked_in_at=_at(YEAR))
     _sink(MemberFactory(name="周委员"), town_b, date(YEAR, 1, 1))  # never took part
     # Town C: nothing at all.
@@ -266,7 +266,7 @@ def test_the_ranking_uses_the_same_queries_at_two_sizes(client, office, stations
         platform = PlatformFactory(area=town, **CONFIRMED)
         meeting = _meeting(platform)
         item = _item(meeting, "implemented", published=True, answer="已办")
-        SatisfactionResponse.objects.create(item=item, rating=4)
+        SatisfactionResponse.objects.create(verified=True, item=item, rating=4)
         member = MemberFactory()
         _sink(member, town, date(YEAR, 1, 1))
         Participant.objects.create(meeting=meeting, kind="member", member=member, checked_in_at=_at(YEAR))

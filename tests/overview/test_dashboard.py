@@ -95,12 +95,12 @@ def build_year(county, town_a, town_b, village_a) -> dict:
 
     # Satisfaction: A 2 of 3 online and 2 of 4 in a field visit; B 0 of 1.
     for rating in (5, 4, 2):
-        SatisfactionResponse.objects.create(item=o1, rating=rating)
+        SatisfactionResponse.objects.create(verified=True, item=o1, rating=rating)
     SurveyTally.objects.create(
         item=o1, method="visit", date=today, sample_size=4, very_satisfied=1, satisfied=1, dissatisfied=1,
         very_dissatisfied=1,
     )  # fmt: skip
-    SatisfactionResponse.objects.create(item=o4, rating=1)
+    SatisfactionResponse.objects.create(verified=True, item=o4, rating=1)
 
     # Members: M1 (A) checked in at m1; M2 (A) did nothing; M3 (B) researched B's topic; M4 (A) inactive;
     # M5 sunk nowhere. Residents: two concerned at m1, one at m3, one at the planned meeting (not counted).

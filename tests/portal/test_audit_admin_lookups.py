@@ -48,7 +48,7 @@ def test_it_refuses_a_lookup_through_personal_data_or_a_secret_and_audits_the_at
     client, office, topic, sms, unit, url, lookup
 ):
     item = OutcomeFactory(topic=topic, unit=unit)
-    SatisfactionResponse.objects.create(item=item, rating=4, phone=PHONE)
+    SatisfactionResponse.objects.create(verified=True, item=item, rating=4, phone=PHONE)
     client.force_login(office)
     status, html = _probe(client, url.format(topic=topic.pk))
     assert status == 400

@@ -179,7 +179,7 @@ def test_the_rate_limit_of_the_survey_is_said_once(client, settings, office, vil
     outcome_services.outcome_accept(item=item, by=office)
     outcome_services.outcome_publish(item=item, by=office, notify=False)
     settings.SURVEY_RESPONSES_PER_HOUR = 0
-    response = client.post(f"/outcomes/{item.pk}/survey/", {"rating": "satisfied"})
+    response = client.post(f"/outcomes/{item.pk}/survey/", {"step": "unverified", "rating": "satisfied"})
     assert response.status_code == 429
     refusal = response.context["form"].non_field_errors()[0]
     assert _shown(response.content.decode(), refusal) == 1

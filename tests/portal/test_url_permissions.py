@@ -114,6 +114,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "outcomes:staff-list": STAFF,
     "outcomes:staff-new": WRITERS,
     "outcomes:staff-satisfaction": STAFF,
+    "outcomes:staff-anomalies": OFFICE,
     "outcomes:staff-detail": STAFF,
     "outcomes:staff-sheet": STAFF,
     "outcomes:staff-action": WRITERS,
