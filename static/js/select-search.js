@@ -33,6 +33,10 @@
       settings.plugins = { remove_button: { title: select.getAttribute("data-search-remove") || "×" } };
     }
     new TomSelect(select, settings);
+    // Tom Select points the field's <label for> at its own box; the select underneath, which still carries the
+    // choices, keeps the label's name through aria-labelledby (#18: axe's select-name).
+    var label = document.getElementById(select.id + "-ts-label");
+    if (label) { select.setAttribute("aria-labelledby", label.id); }
   }
 
   document.querySelectorAll("select[data-search]").forEach(searchable);
