@@ -35,6 +35,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {
             "members.change",  # new, edit
             "structure.import",  # the imports of the county's structure, people and logins (/staff/imports/)
+            "history.enter",  # history entry (补录): past meetings and outcome items with their real dates
             "members.export",  # the members' list and ranking exports: county-wide personal data
             "plans.change",
             "plans.approve",

@@ -207,6 +207,9 @@ ACTION_LABELS: dict[str, str] = {
     "meeting_recorded": _("Completed a meeting record"),
     "meeting_record_content": _("Wrote a meeting record"),
     "meeting_record_amend": _("Amended a meeting record"),
+    "meeting_backfill": _("Entered a past meeting (补录)"),
+    "meeting_backfill_update": _("Changed a past meeting entered later (补录)"),
+    "topic_backfill": _("Entered a past topic (补录)"),
     "meeting_photos_add": _("Added meeting photos"),
     "meeting_no_research_reason": _("Gave the reason for no research"),
     "participant_invite": _("Invited a participant"),
@@ -243,6 +246,8 @@ ACTION_LABELS: dict[str, str] = {
     "outcome_supervisors": _("Set an outcome's supervisors"),
     "outcome_comment": _("Commented on an outcome"),
     "outcome_tally": _("Entered satisfaction survey results"),
+    "outcome_backfill": _("Entered a past outcome item (补录)"),
+    "outcome_backfill_update": _("Changed a past outcome item entered later (补录)"),
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import anomalies, documents, exports, public, publishing, staff, supervision, unit
+from .views import anomalies, documents, exports, history, public, publishing, staff, supervision, unit
 
 app_name = "outcomes"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("outcomes/<int:pk>/poster/", public.poster, name="poster"),
     path("outcomes/<int:pk>/qr.svg", public.survey_qr, name="qr"),
     # Staff: hand-over, acceptance, publication, satisfaction, with the assignment sheets and exports.
+    path("staff/history/", history.history_index, name="history"),
+    path("staff/history/items/new/", history.item_new, name="history-item-new"),
     path("staff/outcomes/", staff.item_list, name="staff-list"),
     path("staff/outcomes/new/", staff.item_new, name="staff-new"),
     path("staff/outcomes/satisfaction/", staff.satisfaction_summary, name="staff-satisfaction"),

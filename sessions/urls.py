@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checkin, documents, exports, platforms, public, staff
+from .views import checkin, documents, exports, history, platforms, public, staff
 
 app_name = "sessions"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/meetings/new/", staff.meeting_new, name="staff-meeting-new"),
     path("staff/meetings/<int:pk>/", staff.meeting_detail, name="staff-meeting"),
     path("staff/meetings/<int:pk>/<slug:action>/", staff.meeting_action, name="staff-meeting-action"),
+    path("staff/history/meetings/new/", history.meeting_new, name="history-meeting-new"),
     path("staff/platforms/", platforms.platform_list, name="platforms"),
     path("staff/platforms/new/", platforms.platform_new, name="platform-new"),
     path("staff/platforms/<int:pk>/", platforms.platform_detail, name="platform-detail"),
