@@ -172,6 +172,7 @@ class OutcomesStage(BuilderBase):
                 rating=self.weighted(weights),
                 village=rng.choice(villages),
                 phone=phone,
+                verified=bool(phone),  # a phone here stands for one confirmed by its SMS code (#16)
                 browser_token="" if phone else f"{rng.getrandbits(128):032x}",
                 comment=rng.choice(COMMENTS) if rng.random() < 0.3 else "",
             )
