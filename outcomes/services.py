@@ -28,6 +28,7 @@ from topics import services as topic_services
 from topics.models import Topic
 
 from .models import OutcomeEvent, OutcomeItem, ProgressPhoto, ProgressUpdate
+from .services_problems import check_problems_solved
 
 OS = OutcomeItem.Status
 EK = OutcomeEvent.Kind
@@ -40,6 +41,7 @@ AUDIT_FIELDS = [
     "text",
     "unit",
     "contact_name",
+    "problems_solved",
     "contact_phone",
     "deadline",
     "status",
@@ -103,8 +105,10 @@ def outcome_hand_over(
     contact_phone: str = "",
     supervisors: Iterable[Member] = (),
     notify: bool = True,
+    problems_solved: int = 1,
 ) -> OutcomeItem:
-    """Hand an item to a responsible unit with a contact person and a handling deadline (交办).
+    """Hand an item to a responsible unit with a contact person and a handling deadline (交办), saying how many
+    problems it solves (at least one).
 
     From a record item the meeting comes with it, and the topic too when the meeting had only one.
     """
@@ -122,6 +126,7 @@ def outcome_hand_over(
         raise ValidationError(_("An outcome item comes from a meeting or a topic."))
     if not text.strip() or not contact_name.strip():
         raise ValidationError(_("An outcome item needs a text and a contact person."))
+    check_problems_solved(problems_solved)
     try:
         with transaction.atomic():
             item = OutcomeItem.objects.create(
@@ -133,6 +138,7 @@ def outcome_hand_over(
                 contact_name=contact_name.strip(),
                 contact_phone=contact_phone.strip(),
                 deadline=deadline,
+                problems_solved=problems_solved,
                 number=numbering.next_number(numbering.ASSIGNMENT),
             )
     except IntegrityError:  # the same record item handed over by two people at once

@@ -31,6 +31,17 @@ def active_members():
     return Member.objects.filter(is_active=True).select_related("sector").order_by("name")
 
 
+def problems_field(**kwargs):
+    return forms.IntegerField(
+        label=_("Problems solved"),
+        min_value=1,
+        max_value=10000,
+        error_messages={"min_value": _("An outcome solves at least one problem: enter 1 or more.")},
+        help_text=_("How many of residents' problems this item solves when implemented."),
+        **kwargs,
+    )
+
+
 class MemberChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.sector.name}）"
@@ -47,6 +58,7 @@ class HandOverForm(_Helper, forms.Form):
     )
     contact_phone = PhoneField(label=_("Contact phone"), max_length=20, required=False)
     deadline = forms.DateField(label=_("Handling deadline"), widget=DATE)
+    problems_solved = problems_field(initial=1, required=False)
     supervisors = MemberChoiceField(
         label=_("Supervising members"),
         queryset=Member.objects.none(),
@@ -61,6 +73,9 @@ class HandOverForm(_Helper, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localdate() + timedelta(days=30))
         self.helper = self._helper()
+
+    def clean_problems_solved(self):
+        return self.cleaned_data["problems_solved"] or 1  # left empty: the one problem of the item
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]
@@ -118,6 +133,16 @@ class DeadlineForm(_Helper, forms.Form):
         if deadline < timezone.localdate():
             raise ValidationError(_("The new deadline cannot be in the past."))
         return deadline
+
+
+class ProblemsForm(_Helper, forms.Form):
+    """How many problems the item solves (解决问题), corrected on the item's page."""
+
+    problems_solved = problems_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
 
 
 class SupervisorsForm(_Helper, forms.Form):

@@ -35,6 +35,7 @@ def outcomes_xlsx(request):
         "published_at",
         "n_supervisors",
         "overdue",
+        "problems_solved",
     )
     statuses = choice_labels(OutcomeItem.Status.choices)
     yes, county = _("Yes"), office.current().county_level_word
@@ -55,6 +56,7 @@ def outcomes_xlsx(request):
             local_time(i["closed_at"]),
             yes if i["published_at"] else "",
             i["n_supervisors"],
+            i["problems_solved"],
         ]
         for i in items.iterator(chunk_size=CHUNK)
     )
@@ -74,6 +76,7 @@ def outcomes_xlsx(request):
         _("Closed"),
         _("Published"),
         _("Supervisors"),
+        _("Problems solved"),
     ]
     return audited_export(
         request,

@@ -21,11 +21,12 @@ from sessions import selectors as meeting_selectors
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
 
-from .. import selectors, services, services_survey
+from .. import selectors, services, services_problems, services_survey
 from ..forms.staff import (
     DeadlineForm,
     HandOverForm,
     OutcomeFilterForm,
+    ProblemsForm,
     ReturnForm,
     SupervisorsForm,
     TallyForm,
@@ -88,6 +89,7 @@ def item_new(request):
                 contact_phone=data["contact_phone"],
                 deadline=data["deadline"],
                 supervisors=data["supervisors"],
+                problems_solved=data["problems_solved"],
                 **source,
             )
         except ValidationError as error:
@@ -110,6 +112,9 @@ def _forms(item: OutcomeItem, bound: dict) -> dict:
         forms["deadline_form"] = bound.get("deadline") or DeadlineForm(
             prefix="deadline", initial={"deadline": item.deadline}
         )
+    forms["problems_form"] = bound.get("problems") or ProblemsForm(
+        prefix="problems", initial={"problems_solved": item.problems_solved}
+    )
     forms["supervisors_form"] = bound.get("supervisors") or SupervisorsForm(
         prefix="supervisors", initial={"supervisors": list(item.supervisors.all())}
     )
@@ -150,6 +155,7 @@ def item_action(request, pk: int, action: str):
         "deadline": DeadlineForm,
         "supervisors": SupervisorsForm,
         "tally": TallyForm,
+        "problems": ProblemsForm,
     }
     name = {"item": Truncator(item.text).chars(30), "unit": item.unit.name}
     try:
@@ -175,6 +181,12 @@ def item_action(request, pk: int, action: str):
                     "“%(item)s” has %(count)d supervising member now.",
                     "“%(item)s” has %(count)d supervising members now.",
                     count,
+                ) % (name | {"count": count})
+            elif action == "problems":
+                count = data["problems_solved"]
+                services_problems.outcome_set_problems_solved(item=item, problems_solved=count, by=user)
+                message = ngettext(
+                    "“%(item)s” solves %(count)d problem now.", "“%(item)s” solves %(count)d problems now.", count
                 ) % (name | {"count": count})
             else:
                 services_survey.survey_tally_add(item=item, by=user, **data)
