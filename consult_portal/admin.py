@@ -84,8 +84,8 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
 
 @admin.register(Area)
 class AreaAdmin(AuditedModelAdmin):
-    list_display = ("name", "code", "level", "parent")
-    list_filter = ("level",)
+    list_display = ("name", "code", "level", "parent", "is_pilot")
+    list_filter = ("level", "is_pilot")
     search_fields = ("name", "code")
     list_select_related = ("parent",)
 

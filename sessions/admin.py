@@ -7,8 +7,8 @@ from .models import Meeting, Participant, Platform, RecordItem, Research
 
 @admin.register(Platform)
 class PlatformAdmin(AuditedModelAdmin):
-    list_display = ("name", "level", "kind", "area")
-    list_filter = ("level", "kind")
+    list_display = ("name", "level", "kind", "area", "is_pilot")
+    list_filter = ("level", "kind", "is_pilot")
     search_fields = ("name",)
     list_select_related = ("area",)
 

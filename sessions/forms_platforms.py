@@ -47,7 +47,7 @@ class PlatformForm(CleanTextMixin, forms.ModelForm):
             self.fields[name].widget.attrs["max"] = today
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset(_("Platform"), "name", "level", "kind", "area", "sector", "committee", "host_unit"),
+            Fieldset(_("Platform"), "name", "level", "kind", "area", "sector", "committee", "host_unit", "is_pilot"),
             Fieldset(_("Contact"), "contact_name", "contact_phone", "address"),
             Fieldset(
                 _("“Five haves” confirmed on"),

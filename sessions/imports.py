@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consult_portal import audit
+from consult_portal.importers.flags import PILOT_HEADER, PILOT_NOTE, yes_no
 from consult_portal.importers.places import AreaFinder
 from consult_portal.imports import (
     Column,
@@ -85,11 +86,12 @@ class PlatformImporter(Importer):
         Column("contact_name", "联系人"),
         Column("contact_phone", "联系电话"),
         *(Column(key, header, note=DATE_NOTE) for key, header in DATE_COLUMNS),
+        Column("pilot", PILOT_HEADER, note=PILOT_NOTE),
     )
 
     @property
     def labels(self):
-        return {**super().labels, "area_id": "所在地", "sector_id": "界别"}
+        return {**super().labels, "area_id": "所在地", "sector_id": "界别", "is_pilot": PILOT_HEADER}
 
     def check(self, rows: list[dict]) -> list[Row]:
         levels = choice_lookup(Platform.Level, LEVEL_ALIASES)
@@ -123,6 +125,7 @@ class PlatformImporter(Importer):
             values = {"name": cells["name"], "level": level, "kind": kind, "area": area, "sector": sector}
             for key in TEXT_FIELDS:
                 values[key] = cells[key] or (getattr(existing, key) if existing else "")
+            values["is_pilot"] = yes_no(row, cells.get("pilot", ""), PILOT_HEADER, bool(existing and existing.is_pilot))
             if cells["contact_phone"]:
                 row.validate(validate_phone, cells["contact_phone"], "联系电话")
             for key, header in DATE_COLUMNS:

@@ -134,6 +134,8 @@ def staff_platforms(*, town=None, filters: dict | None = None, search: str = "")
             platforms = platforms.filter(**{field: filters[field]})
     if filters.get("town"):
         platforms = platforms.filter(in_town(filters["town"]))
+    if filters.get("pilot"):
+        platforms = platforms.filter(is_pilot=True)
     if search:
         platforms = platforms.filter(name__icontains=search)
     return with_activity(platforms).order_by("level", "area__code", "name", "pk")

@@ -17,6 +17,7 @@ PLATFORM_FIELDS = [
     "sector",
     "committee",
     "host_unit",
+    "is_pilot",
     "contact_name",
     "contact_phone",
     "address",

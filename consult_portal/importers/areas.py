@@ -9,6 +9,8 @@ from consult_portal import audit, office
 from consult_portal.imports import Column, Importer, Row, choice_lookup, model_errors, note_repeat
 from consult_portal.models import Area
 
+from .flags import PILOT_HEADER, PILOT_NOTE, yes_no
+
 LEVEL_ALIASES = {
     "县": Area.Level.COUNTY,
     "区": Area.Level.COUNTY,
@@ -27,7 +29,7 @@ LEVEL_ALIASES = {
     "居委会": Area.Level.VILLAGE,
 }
 RANK = {Area.Level.COUNTY: 0, Area.Level.TOWN: 1, Area.Level.VILLAGE: 2}
-SNAPSHOT_FIELDS = ["name", "code", "level", "parent"]
+SNAPSHOT_FIELDS = ["name", "code", "level", "parent", "is_pilot"]
 
 
 class AreaImporter(Importer):
@@ -54,6 +56,7 @@ class AreaImporter(Importer):
             "上级",
             note=gettext_lazy("For a village, the code or name of its town; blank for a town (it is the county's)."),
         ),
+        Column("pilot", PILOT_HEADER, note=PILOT_NOTE),
     )
 
     def check(self, rows: list[dict]) -> list[Row]:
@@ -86,7 +89,7 @@ class AreaImporter(Importer):
             if row.data["level"] == Area.Level.TOWN and row.data["name"]:
                 self.sheet_towns.setdefault(row.data["name"], row)
         self.sheet_county = next((row for row in results if row.data["level"] == Area.Level.COUNTY), None)
-        labels = {**self.labels, "parent": "上级"}
+        labels = {**self.labels, "parent": "上级", "is_pilot": PILOT_HEADER}
         # Parents first: a village's town is settled (good or refused) before the village is checked.
         for row in sorted(results, key=lambda row: RANK.get(row.data["level"], 3)):
             if row.data["level"] is None:
@@ -117,13 +120,17 @@ class AreaImporter(Importer):
                         % {"parent": parent.name, "name": namesake.name, "code": namesake.code}
                     )
             row.data["parent_code"] = parent_code
+            was_pilot = bool(existing and existing.is_pilot)
+            row.data["is_pilot"] = yes_no(row, row.cells.get("pilot", ""), PILOT_HEADER, was_pilot)
             after = {"name": row.data["name"], "level": row.data["level"], "parent": parent_code}
+            after["is_pilot"] = row.data["is_pilot"]
             before = None
             if existing is not None:
                 before = {
                     "name": existing.name,
                     "level": existing.level,
                     "parent": getattr(existing.parent, "code", None),
+                    "is_pilot": existing.is_pilot,
                 }
             row.settle(before=before, after=after, labels=labels)
         return results
@@ -175,6 +182,7 @@ class AreaImporter(Importer):
         before = audit.snapshot(area, SNAPSHOT_FIELDS) if area is not None else None
         area = area or Area(code=data["code"])
         area.name, area.level = data["name"], data["level"]
+        area.is_pilot = data.get("is_pilot", area.is_pilot)
         area.parent = Area.objects.get(code=data["parent_code"]) if data["parent_code"] else None
         area.full_clean()
         area.save()

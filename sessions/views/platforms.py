@@ -32,6 +32,11 @@ class PlatformFilterForm(ListFilterForm):
     level = forms.ChoiceField(label=gettext_lazy("Level"), required=False, choices=[("", "—"), *Platform.Level.choices])
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Platform.Kind.choices])
     town = forms.ModelChoiceField(label=gettext_lazy("Town or street"), required=False, queryset=Area.objects.none())
+    pilot = forms.BooleanField(label=gettext_lazy("Pilots only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pilot"].widget.attrs["class"] = "form-check-input"
 
 
 class YearForm(CleanTextMixin, forms.Form):
