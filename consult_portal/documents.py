@@ -1,15 +1,28 @@
-"""Word (.docx) documents in the layout of Chinese official papers (GB/T 9704): A4, the official margins,
-仿宋 body text, 黑体 / 楷体 headings, a 小标宋 title under the office's name, and the date in Chinese.
+"""Word (.docx) documents in the layout of Chinese official papers (GB/T 9704-2012), in its order:
 
-    document = new_document(title="关于……的协商会议纪要")
+    版头  the masthead (the office's `masthead` setting, red, 小标宋), the document number if any, the red line;
+    主体  the title (2号小标宋), the addressee (主送, flush left, ending in "："), the body (3号仿宋, 28 pt lines),
+          the sign-off (落款: the office's name, right, two characters in) with the date under it;
+    页码  "— 1 —" in 4号宋体 at the foot, odd pages on the right and even pages on the left, one character in.
+
+    document = new_document(title="关于……的协商会议纪要", number="2026-通-005", addressee="县住建局：")
     heading(document, "一、会议议题")
     paragraph(document, "……")
     table(document, [["承办单位", "县住建局"]])
+    sign_off(document, date=meeting.starts_at)
     return docx_response(document, "会议纪要.docx")
 
-Word and LibreOffice have no font fallback lists: each run names one East Asian font (w:eastAsia, which the
-theme fonts would otherwise override), and the font table describes it (GB2312 charset, PANOSE family,
-English alternate name) so that a computer without it substitutes a font of the same kind.
+A4 with the official margins (版心 156 × 225 mm). Tables never split a row across pages (w:cantSplit), repeat their
+header row, and have fixed column widths fitted to their content (the grid, which LibreOffice follows, and each
+cell, which Word follows): a label column as narrow as its longest label, the text column the rest.
+
+Fonts. Word and LibreOffice have no font fallback lists: each run names one East Asian font (w:eastAsia, which the
+theme fonts would otherwise override) by the Chinese name Windows and WPS offices know (仿宋, 黑体, 楷体, 宋体 and the
+title's 方正小标宋简体), and the font table describes it: its English name as w:altName (FangSong, SimHei, KaiTi,
+SimSun, FZXiaoBiaoSong-B05S, under which a Windows without the Chinese name, or an English one, finds it), the
+GB2312 charset and the PANOSE and family of its kind, so that a computer without it substitutes a font of the same
+kind: on Windows 宋体 for a missing 方正小标宋简体, on Linux (LibreOffice through fontconfig) Noto Serif CJK SC or
+Noto Sans CJK SC (fonts-noto-cjk). Every CJK face is square, so the page breaks wherever the document is opened.
 
 Every helper below leaves out of its text the characters that no document can hold (`consult_portal.text`): lxml
 refuses them, and one stored title holding one would otherwise make every document it appears in fail (#13).
@@ -18,6 +31,7 @@ refuses them, and one stored title holding one would otherwise make every docume
 import datetime
 import io
 import re
+import unicodedata
 from functools import wraps
 from urllib.parse import quote
 
@@ -27,53 +41,44 @@ from django.utils import dateformat, timezone, translation
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Emu, Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from lxml import etree
 
 from . import office as office_settings
+from .document_styles import (
+    ADDRESSEE_STYLE,
+    DATE_STYLE,
+    HEADING_FONT,
+    MARGINS,
+    NUMBER_STYLE,
+    OFFICE_STYLE,
+    SIGNATURE_STYLE,
+    TABLE_SIZE,
+    TABLE_STYLE,
+    TEXT_WIDTH,
+    TITLE_STYLE,
+    describe_fonts,
+    page_numbers,
+    set_fonts,
+    setup_styles,
+)
 from .text import clean_text
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-LATIN_FONT = "Times New Roman"
-BODY_FONT = "仿宋"  # 3号仿宋: the body of an official paper
-HEADING_FONT = "黑体"  # first-level headings 一、
-SUBHEADING_FONT = "楷体"  # second-level headings （一）
-TITLE_FONT = "方正小标宋简体"  # the title and the issuing office; substituted by a Song face where missing
-TABLE_FONT = "宋体"
-
-# name: (English name, PANOSE, family, pitch): what Word and LibreOffice need to pick a substitute.
-FONT_TABLE = {
-    "仿宋": ("FangSong", "02010609060101010101", "modern", "fixed"),
-    "黑体": ("SimHei", "02010609060101010101", "modern", "fixed"),
-    "楷体": ("KaiTi", "02010609060101010101", "modern", "fixed"),
-    "宋体": ("SimSun", "02010600030101010101", "auto", "variable"),
-    "方正小标宋简体": ("FZXiaoBiaoSong-B05S", "02010600030101010101", "auto", "variable"),
-}
-
-BODY_SIZE = Pt(16)  # 三号
-TITLE_SIZE = Pt(22)  # 二号
-OFFICE_SIZE = Pt(26)  # 一号
-TABLE_SIZE = Pt(14)  # 四号
-LINE = Pt(28)  # 22 lines of text on a page
-OFFICIAL_RED = RGBColor(0xE6, 0x00, 0x12)
-
-# GB/T 9704-2012: top 37 mm, bottom 35 mm, left (binding side) 28 mm, right 26 mm.
-MARGINS = {"top_margin": Mm(37), "bottom_margin": Mm(35), "left_margin": Mm(28), "right_margin": Mm(26)}
-
-OFFICE_STYLE = "Issuing Office"
-TITLE_STYLE = "Document Title"
-DATE_STYLE = "Document Date"
-TABLE_STYLE = "Table Text"
-
 WEEKDAYS = "一二三四五六日"
+# What follows w:pBdr in a paragraph's properties (ECMA-376 CT_PPrBase): Word refuses them out of order.
+PPR_AFTER_BORDER = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
 
 
 def office_name() -> str:
@@ -106,146 +111,21 @@ def _local_date(value) -> datetime.date:
     return value
 
 
-def _set_fonts(rpr, east_asia: str, latin: str = LATIN_FONT) -> None:
-    """Name the fonts of a run or style properties outright: theme fonts would win over them."""
-    fonts = rpr.get_or_add_rFonts()
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    fonts.set(qn("w:ascii"), latin)
-    fonts.set(qn("w:hAnsi"), latin)
-    fonts.set(qn("w:cs"), latin)
-    fonts.set(qn("w:eastAsia"), east_asia)
-    fonts.set(qn("w:hint"), "eastAsia")
-
-
-def _style(document, name: str, *, east_asia: str, size, bold=False, base="Normal", color=None):
-    styles = document.styles
-    try:
-        style = styles[name]
-    except KeyError:
-        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = styles[base]
-    style.font.size = size
-    style.font.bold = bold
-    style.font.italic = False
-    style.font.color.rgb = color or RGBColor(0, 0, 0)
-    _set_fonts(style.element.get_or_add_rPr(), east_asia)
-    return style
-
-
-def _setup_styles(document) -> None:
-    styles = document.styles
-    # The defaults: Chinese (Simplified) text, so line breaking and punctuation follow Chinese rules.
-    defaults = styles.element.find(qn("w:docDefaults"))
-    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr, BODY_FONT)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
-    lang.set(qn("w:eastAsia"), "zh-CN")
-
-    normal = _style(document, "Normal", east_asia=BODY_FONT, size=BODY_SIZE)
-    fmt = normal.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = LINE
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-
-    for name, font in (("Heading 1", HEADING_FONT), ("Heading 2", SUBHEADING_FONT)):
-        style = _style(document, name, east_asia=font, size=BODY_SIZE)
-        style.font.color.theme_color = None
-        style.font.color.rgb = RGBColor(0, 0, 0)
-        fmt = style.paragraph_format
-        fmt.space_before = fmt.space_after = Pt(0)
-        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        fmt.line_spacing = LINE
-        fmt.first_line_indent = Pt(32)
-
-    office = _style(document, OFFICE_STYLE, east_asia=TITLE_FONT, size=OFFICE_SIZE, color=OFFICIAL_RED)
-    office.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    office.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    office.paragraph_format.space_after = Pt(6)
-    # The red line under the issuing office (版头分隔线).
-    office.element.get_or_add_pPr().append(
-        parse_xml(f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="4" w:color="E60012"/></w:pBdr>')
-    )
-
-    title = _style(document, TITLE_STYLE, east_asia=TITLE_FONT, size=TITLE_SIZE)
-    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    title.paragraph_format.line_spacing = Pt(35)
-    title.paragraph_format.space_before = Pt(28)
-    title.paragraph_format.keep_with_next = True
-
-    date = _style(document, DATE_STYLE, east_asia=SUBHEADING_FONT, size=BODY_SIZE)
-    date.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    date.paragraph_format.space_after = Pt(14)
-
-    cell = _style(document, TABLE_STYLE, east_asia=TABLE_FONT, size=TABLE_SIZE)
-    cell.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    cell.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    cell.paragraph_format.first_line_indent = Pt(0)
-
-
-def _describe_fonts(document) -> None:
-    """Add the Chinese fonts to the font table, so an application without them picks a font of the same kind."""
-    part = next((p for p in document.part.package.iter_parts() if p.partname == "/word/fontTable.xml"), None)
-    if part is None:
-        return
-    element = getattr(part, "element", None)  # a parsed part in later python-docx versions, raw bytes in 1.2
-    root = element if element is not None else parse_xml(part.blob)
-    known = {font.get(qn("w:name")) for font in root.findall(qn("w:font"))}
-    for name, (alt, panose, family, pitch) in FONT_TABLE.items():
-        if name in known:
-            continue
-        root.append(
-            parse_xml(
-                f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alt}"/>'
-                f'<w:panose1 w:val="{panose}"/><w:charset w:val="86"/><w:family w:val="{family}"/>'
-                f'<w:pitch w:val="{pitch}"/></w:font>'
-            )
-        )
-    if element is None:
-        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _page_numbers(section) -> None:
-    """— 1 — centred at the foot of each page."""
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    footer.paragraph_format.first_line_indent = Pt(0)
-    footer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    footer.add_run("— ")
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = "1"
-    run.append(text)
-    field.append(run)
-    footer._p.append(field)
-    footer.add_run(" —")
-    for run in footer.runs:
-        run.font.size = Pt(14)
-        _set_fonts(run._r.get_or_add_rPr(), TABLE_FONT)
-
-
-def new_document(*, title: str, date: datetime.date | datetime.datetime | None = None) -> DocumentObject:
-    """An A4 document headed by the office's name (in red, over the red line), the title and the date."""
+def new_document(*, title: str, number: str = "", addressee: str = "") -> DocumentObject:
+    """An A4 document headed by the masthead (`masthead`): the office, the number, the red line, the title and the
+    addressee. The caller writes the body and then `sign_off`."""
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     for name, value in MARGINS.items():
         setattr(section, name, value)
-    section.footer_distance = Mm(25)
-    _setup_styles(document)
-    _describe_fonts(document)
-    _page_numbers(section)
+    section.footer_distance = Mm(24)  # the page number 7 mm under the text
+    setup_styles(document)
+    describe_fonts(document)
+    page_numbers(document, section)
 
-    masthead(document, title=title, date=date)
+    masthead(document, title=title, number=number, addressee=addressee)
 
     office = clean_text(office_name())
     properties = document.core_properties
@@ -259,12 +139,43 @@ def new_document(*, title: str, date: datetime.date | datetime.datetime | None =
     return document
 
 
-def masthead(document, *, title: str, date: datetime.date | datetime.datetime | None = None) -> None:
-    """The office's name over the red line, the title and the date: the head of a document, or of a further
-    paper in the same file (after `page_break`)."""
-    document.add_paragraph(clean_text(masthead_line()), style=OFFICE_STYLE)
+def masthead(document, *, title: str, number: str = "", addressee: str = "") -> None:
+    """The masthead over the red line, with the document number between them if there is one, then the title and
+    the addressee (主送, "：" added): the head of a document, or of a further paper in the same file (after
+    `page_break`)."""
+    last = document.add_paragraph(clean_text(masthead_line()), style=OFFICE_STYLE)
+    if number:
+        last = document.add_paragraph(clean_text(number), style=NUMBER_STYLE)
+    # The red line under the masthead (版头分隔线), 4 mm under its last line.
+    last.paragraph_format.space_after = Pt(6)
+    last._p.get_or_add_pPr().insert_element_before(
+        parse_xml(f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="18" w:space="8" w:color="E60012"/></w:pBdr>'),
+        *PPR_AFTER_BORDER,
+    )
     document.add_paragraph(clean_text(title), style=TITLE_STYLE)
-    document.add_paragraph(f"（{chinese_date(date)}）", style=DATE_STYLE)
+    if addressee:
+        text = clean_text(addressee).rstrip("：:")
+        document.add_paragraph(f"{text}：", style=ADDRESSEE_STYLE)
+
+
+def _text_width(text: str) -> float:
+    """The width of `text` in ems: a Chinese character one, a Latin letter or digit half."""
+    return sum(1.0 if unicodedata.east_asian_width(char) in "WF" else 0.5 for char in text)
+
+
+def sign_off(document, date: datetime.date | datetime.datetime | None = None) -> None:
+    """落款: the office's name, two characters in from the right, and under it the date, its first character two
+    characters right of the name's (GB/T 9704 7.3.5.3); where the date is the longer, it keeps two characters from
+    the right and the name moves left."""
+    name = clean_text(office_name())
+    when = chinese_date(date)
+    name_width, date_width = _text_width(name), _text_width(when)
+    name_indent = max(2.0, 4.0 + date_width - name_width)
+    date_indent = name_indent + name_width - 2.0 - date_width
+    signature = document.add_paragraph(name, style=SIGNATURE_STYLE)
+    signature.paragraph_format.right_indent = Pt(16 * name_indent)
+    dated = document.add_paragraph(when, style=DATE_STYLE)
+    dated.paragraph_format.right_indent = Pt(16 * date_indent)
 
 
 def page_break(document) -> None:
@@ -285,7 +196,7 @@ def paragraph(document, text: str = "", *, label: str = "", indent: bool = True,
         para.alignment = align
     if label:
         run = para.add_run(f"{clean_text(label)}：")
-        _set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
+        set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
     if text:
         para.add_run(clean_text(text))
     return para
@@ -309,41 +220,94 @@ def _border(element, tag: str, size: int = 4) -> None:
 
 
 def table(document, rows: list[list], *, header: list | None = None, widths: list | None = None) -> Table:
-    """A simple bordered table of text; the header row, if any, in 黑体 and repeated on each page.
-
-    A cell's text may hold line breaks. `widths` in millimetres, one per column.
+    """A bordered table of text; the header row, if any, in 黑体 and repeated on each page; no row split across
+    pages. A cell's text may hold line breaks. `widths` in millimetres, one per column, else fitted to the content
+    (`fitted_widths`).
     """
     columns = len(header) if header else max((len(row) for row in rows), default=1)
+    all_rows = ([header] if header else []) + [list(row) for row in rows]
+    texts = [["" if value is None else clean_text(str(value)) for value in values] for values in all_rows]
+    widths = [Mm(w) for w in widths] if widths else fitted_widths(texts, columns)
     grid = document.add_table(rows=0, cols=columns)
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
     tbl_pr = grid._tbl.tblPr
     for old in tbl_pr.findall(qn("w:tblBorders")):
         tbl_pr.remove(old)
     _border(tbl_pr, "w:tblBorders")
-    all_rows = ([header] if header else []) + [list(row) for row in rows]
-    for index, values in enumerate(all_rows):
-        cells = grid.add_row().cells
+    _fixed_layout(grid, widths)
+    for index, values in enumerate(texts):
+        row = grid.add_row()
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))  # a row stays on one page
         is_header = header is not None and index == 0
         if is_header:
-            tr_pr = grid.rows[index]._tr.get_or_add_trPr()
             tr_pr.append(OxmlElement("w:tblHeader"))
-        for cell, value in zip(cells, values, strict=False):
+        for cell, value, width in zip(row.cells, values, widths, strict=False):
+            cell.width = width
             cell.text = ""
             para = cell.paragraphs[0]
             para.style = document.styles[TABLE_STYLE]
-            lines = "" if value is None else clean_text(str(value))
-            for i, line in enumerate(lines.split("\n")):
+            for i, line in enumerate(value.split("\n")):
                 if i:
                     para.add_run().add_break()
                 run = para.add_run(line)
                 if is_header:
-                    _set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
-    if widths:
-        for row in grid.rows:
-            for cell, width in zip(row.cells, widths, strict=False):
-                cell.width = Mm(width)
+                    set_fonts(run._r.get_or_add_rPr(), HEADING_FONT)
     document.add_paragraph()  # Word merges adjacent tables; a paragraph after keeps them apart
     return grid
+
+
+CELL_PADDING = Mm(4.5)  # Word's cell margins (1.9 mm each side) and a little air
+
+
+def fitted_widths(texts: list[list[str]], columns: int) -> list:
+    """Column widths (EMU) filling the text width: each column as wide as its longest line where all fit, the room
+    left going to the widest column of a two-column table (the text beside a label, the label beside a figure) or
+    to every column in proportion. Where they do not fit, the columns narrower than an even share keep their width
+    and the others share the rest."""
+    em = TABLE_SIZE
+    natural = [CELL_PADDING + em] * columns
+    for values in texts:
+        for i, value in enumerate(values[:columns]):
+            width = CELL_PADDING + int(em * max((_text_width(line) for line in value.split("\n")), default=0))
+            natural[i] = max(natural[i], width)
+    total = sum(natural)
+    if total <= TEXT_WIDTH:
+        room = TEXT_WIDTH - total
+        if columns != 2:
+            return [int(w + room * w / total) for w in natural]
+        widest = natural.index(max(natural))
+        return [w + room if i == widest else w for i, w in enumerate(natural)]
+    kept = {}
+    while True:
+        rest = [i for i in range(columns) if i not in kept]
+        share = (TEXT_WIDTH - sum(kept.values())) / max(len(rest), 1)
+        narrow = [i for i in rest if natural[i] <= share]
+        if not narrow:
+            break
+        kept.update((i, natural[i]) for i in narrow)
+    rest = [i for i in range(columns) if i not in kept]
+    room, wanted = TEXT_WIDTH - sum(kept.values()), sum(natural[i] for i in rest)
+    return [kept[i] if i in kept else int(room * natural[i] / wanted) for i in range(columns)]
+
+
+def _fixed_layout(grid: Table, widths: list) -> None:
+    """The widths where both applications read them: the grid (LibreOffice), the table's width and a fixed layout
+    (Word would otherwise fit the columns to the text again)."""
+    tbl_pr = grid._tbl.tblPr
+    for tag in ("w:tblW", "w:tblLayout"):
+        for old in tbl_pr.findall(qn(tag)):
+            tbl_pr.remove(old)
+    table_width = OxmlElement("w:tblW")
+    table_width.set(qn("w:w"), str(sum(Emu(w).twips for w in widths)))  # twentieths of a point
+    table_width.set(qn("w:type"), "dxa")
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(table_width)
+    tbl_pr.append(layout)
+    for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
+        column.set(qn("w:w"), str(Emu(width).twips))
 
 
 def docx_response(document, filename: str) -> HttpResponse:
@@ -383,7 +347,14 @@ class Sections:
         self.document = document
         self.count = 0
 
-    def __call__(self, text: str):
+    def _next(self) -> str:
         self.count += 1
-        number = NUMERALS[self.count - 1] if self.count <= len(NUMERALS) else str(self.count)
-        return heading(self.document, f"{number}、{text}")
+        return NUMERALS[self.count - 1] if self.count <= len(NUMERALS) else str(self.count)
+
+    def __call__(self, text: str):
+        return heading(self.document, f"{self._next()}、{text}")
+
+    def item(self, label: str, text: str) -> Paragraph:
+        """ "一、时间：……" in one paragraph, the number and the label in 黑体: a short item of a notice."""
+        para = paragraph(self.document, text, label=f"{self._next()}、{clean_text(label)}")
+        return para

@@ -294,7 +294,10 @@ def summary(request):
     dash = stats.compute(year=year, town=town)
     scope = _scope_name(town)
     title = _("%(scope)s: summary of consultation work in %(year)s") % {"scope": scope, "year": year}
-    document = documents.new_document(title=title)
+    words = office.current()
+    # 主送: the CPPCC's leadership the office reports to.
+    upward = _("The chairpersons' council of the %(county)s CPPCC") % {"county": words.county_name or words.county_word}
+    document = documents.new_document(title=title, addressee=upward)
     f = dash.total
     documents.paragraph(
         document,
@@ -324,7 +327,6 @@ def summary(request):
             document,
             [[row.label, "" if row.value is None else row.value] for row in rows],
             header=[_("Figure"), _("Value")],
-            widths=[110, 46],
         )
     if town is None and dash.by_town:
         documents.heading(document, next(numerals) + "、" + _("By town"))
@@ -336,6 +338,7 @@ def summary(request):
     documents.heading(document, next(numerals) + "、" + _("Definitions"))
     for term, definition in definitions():
         documents.paragraph(document, str(definition), label=str(term))
+    documents.sign_off(document)
     audit.record(
         actor=request.user,
         action="dashboard_summary_export",

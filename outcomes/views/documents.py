@@ -1,7 +1,6 @@
 """The assignment sheets (交办单) as Word documents, per item and per meeting."""
 
 from django.utils.translation import gettext as _
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from consult_portal import audit
 from consult_portal.access import capability_required
@@ -14,6 +13,7 @@ from consult_portal.documents import (
     new_document,
     page_break,
     paragraph,
+    sign_off,
     table,
 )
 from sessions import selectors as meeting_selectors
@@ -34,11 +34,19 @@ def _cell(row: SheetRow) -> str:
     return str(row.value)
 
 
-def _assignment_sheet(document, item: OutcomeItem) -> None:
+def _assignment_sheet(document, item: OutcomeItem, *, first: bool):
+    """One sheet: its masthead with its number, addressed to the unit (a further sheet of the file after a page
+    break), the table, the signatures, and the office's sign-off dated by the hand-over."""
     sheet = assignment_sheet(item)
-    paragraph(document, sheet.number, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    table(document, [[row.label, _cell(row)] for row in sheet.rows], widths=[36, 120])
+    if first:
+        document = new_document(title=sheet.title, number=sheet.number, addressee=item.unit.name)
+    else:
+        page_break(document)
+        masthead(document, title=sheet.title, number=sheet.number, addressee=item.unit.name)
+    table(document, [[row.label, _cell(row)] for row in sheet.rows])
     table(document, [list(sheet.signatures), ["\n\n\n", "\n\n\n"]], widths=[78, 78])
+    sign_off(document, date=item.created_at)
+    return document
 
 
 @capability_required("exports.download")
@@ -47,8 +55,7 @@ def outcome_assignment(request, pk: int):
     """交办单 of one outcome item."""
     item = selectors.item_for_user(request, pk)
     title = _("Assignment sheet for consultation outcomes")
-    document = new_document(title=title)
-    _assignment_sheet(document, item)
+    document = _assignment_sheet(None, item, first=True)
     audit.record(actor=request.user, action="assignment_sheet_export", obj=item, request=request)
     return docx_response(document, docx_filename(f"{title}-{item.pk}"))
 
@@ -60,14 +67,14 @@ def meeting_assignments(request, pk: int):
     meeting = meeting_selectors.meeting_for_user(request, pk)
     items = list(OutcomeItem.objects.filter(meeting=meeting).select_related("unit", "meeting", "topic").order_by("pk"))
     title = _("Assignment sheet for consultation outcomes")
-    document = new_document(title=title)
-    if not items:
+    if items:
+        document = None
+        for index, item in enumerate(items):
+            document = _assignment_sheet(document, item, first=index == 0)
+    else:
+        document = new_document(title=title, addressee=meeting.platform.name)
         paragraph(document, _("No item has been handed over from this meeting yet."))
-    for index, item in enumerate(items):
-        if index:
-            page_break(document)
-            masthead(document, title=title)
-        _assignment_sheet(document, item)
+        sign_off(document)
     audit.record(
         actor=request.user, action="assignment_sheet_export", obj=meeting, after={"items": len(items)}, request=request
     )

@@ -2,7 +2,7 @@
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from django.utils.translation import ngettext
 
 from consult_portal import audit
 from consult_portal.access import capability_required
@@ -16,6 +16,7 @@ from consult_portal.documents import (
     new_document,
     paragraph,
     paragraphs,
+    sign_off,
     table,
 )
 
@@ -42,6 +43,34 @@ def _where(meeting: Meeting) -> str:
     return "，".join(parts)
 
 
+MEMBERS_NAMED = 3  # an addressee names this many members, then "and others"
+
+
+def _addressee(meeting: Meeting, people: list[Participant]) -> str:
+    """主送: the members, the departments and the experts taking part, and the platform that holds the meeting
+    (residents are not named): "王律师委员，县住建局，甲一村议事室"."""
+    members = [p.member.name for p in people if p.kind == Participant.Kind.MEMBER and p.member]
+    units = dict.fromkeys(
+        p.organisation or p.name for p in people if p.kind == Participant.Kind.DEPARTMENT and (p.organisation or p.name)
+    )
+    experts = [p.name for p in people if p.kind == Participant.Kind.EXPERT and p.name]
+    parts = []
+    if len(members) > MEMBERS_NAMED:
+        names = "、".join(members[: MEMBERS_NAMED - 1])
+        parts.append(
+            ngettext(
+                "Members %(names)s and others, %(count)s in all",
+                "Members %(names)s and others, %(count)s in all",
+                len(members),
+            )
+            % {"names": names, "count": len(members)}
+        )
+    elif members:
+        parts.append(_("Members %(names)s") % {"names": "、".join(members)})
+    parts += ["、".join(units), "、".join(experts), meeting.platform.name]
+    return "，".join(part for part in parts if part)
+
+
 def _status_note(document, meeting: Meeting) -> None:
     if meeting.status in (Meeting.Status.POSTPONED, Meeting.Status.CANCELLED):
         paragraph(document, meeting.status_reason, label=meeting.get_status_display())
@@ -53,37 +82,34 @@ def meeting_notice(request, pk: int):
     """会议通知: the notice of a consultation meeting, to print, stamp and post or send."""
     meeting = selectors.meeting_for_user(request, pk)
     title = _("Notice of the meeting: %(title)s") % {"title": meeting.title}
-    document = new_document(title=title)
-    if meeting.notice_number:
-        number = _("No. %(number)s") % {"number": meeting.notice_number}
-        paragraph(document, number, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    number = _("No. %(number)s") % {"number": meeting.notice_number} if meeting.notice_number else ""
+    invited = [p for p in meeting.participants.all() if p.invited and p.response != Participant.Response.NO]
+    document = new_document(title=title, number=number, addressee=_addressee(meeting, invited))
     _status_note(document, meeting)
     paragraph(
         document,
         _("It has been decided to hold a consultation meeting at %(place)s on %(when)s. The arrangements are:")
         % {"when": chinese_datetime(meeting.starts_at), "place": meeting.place or meeting.platform.name},
     )
+    # One short item a paragraph ("一、时间：……"), so that a notice of ordinary length keeps to one page.
     section = Sections(document)
-    section(_("Time"))
-    paragraph(document, _when(meeting))
-    section(_("Place"))
-    paragraph(document, _where(meeting))
-    section(_("Form of consultation"))
-    paragraph(document, meeting.get_form_display())
-    topics = list(meeting.topics.all())
+    section.item(_("Time"), _when(meeting))
+    section.item(_("Place"), _where(meeting))
+    section.item(_("Form of consultation"), meeting.get_form_display())
+    topics = [topic.title for topic in meeting.topics.all()]
     if topics:
-        section(_("Topics"))
-        for number, topic in enumerate(topics, start=1):
-            paragraph(document, f"{number}. {topic.title}")
-    if meeting.host or meeting.organiser:
-        section(_("Host and organiser"))
-        if meeting.host:
-            paragraph(document, meeting.host, label=_("Host"))
-        if meeting.organiser:
-            paragraph(document, meeting.organiser, label=_("Organised by"))
+        listed = topics[0] if len(topics) == 1 else "；".join(f"{n}. {t}" for n, t in enumerate(topics, start=1))
+        section.item(_("Topics"), listed)
+    if meeting.host:
+        section.item(_("Host"), meeting.host)
+    if meeting.organiser:
+        section.item(_("Organised by"), meeting.organiser)
     if meeting.how_to_take_part:
-        section(_("How to take part"))
-        paragraphs(document, meeting.how_to_take_part)
+        first, *more = [line.strip() for line in meeting.how_to_take_part.splitlines() if line.strip()]
+        section.item(_("How to take part"), first)
+        for line in more:
+            paragraph(document, line)
+    sign_off(document)
     audit.record(actor=request.user, action="meeting_notice_export", obj=meeting, request=request)
     return docx_response(document, docx_filename(title))
 
@@ -132,7 +158,8 @@ def meeting_record(request, pk: int):
     """会议纪要: what was discussed, the suggestions raised and the consensus reached (协商意见)."""
     meeting = selectors.meeting_for_user(request, pk)
     title = _("Record of the meeting: %(title)s") % {"title": meeting.title}
-    document = new_document(title=title, date=meeting.starts_at)
+    attendees = _attendees(meeting)
+    document = new_document(title=title, addressee=_addressee(meeting, attendees))
     if meeting.status != Meeting.Status.RECORDED:
         paragraph(document, _("The record of this meeting is not completed yet."), label=_("Note"))
     _status_note(document, meeting)
@@ -154,7 +181,7 @@ def meeting_record(request, pk: int):
         facts.append([_("Residents who came of their own accord"), str(meeting.walk_in_count)])
     for label, value in _participation(meeting):
         facts.append([label, value])
-    table(document, facts, widths=[40, 116])
+    table(document, facts)
 
     topics = list(meeting.topics.all())
     if topics:
@@ -162,10 +189,10 @@ def meeting_record(request, pk: int):
         for number, topic in enumerate(topics, start=1):
             paragraph(document, f"{number}. {topic.title}")
 
-    rows = _attendee_rows(_attendees(meeting))
+    rows = _attendee_rows(attendees)
     if rows:
         section(_("Participants"))
-        table(document, rows, widths=[40, 116])
+        table(document, rows)
 
     research = list(meeting.research.all())
     if research:
@@ -192,5 +219,6 @@ def meeting_record(request, pk: int):
         for number, item in enumerate(chosen, start=1):
             by = "（" + _("Raised by") + f"：{item.proposer.name}）" if item.proposer else ""
             paragraph(document, f"{number}. {item.text}{by}")
+    sign_off(document, date=meeting.starts_at)  # a record is dated by its meeting
     audit.record(actor=request.user, action="meeting_record_export", obj=meeting, request=request)
     return docx_response(document, docx_filename(title))

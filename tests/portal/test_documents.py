@@ -37,18 +37,23 @@ def test_it_sets_up_an_a4_page_with_the_official_margins_and_chinese_fonts(db):
     assert '<w:font w:name="方正小标宋简体">' in fonts
 
 
-def test_it_heads_the_document_with_the_office_the_title_and_the_date(db, settings):
+def test_it_heads_the_document_with_the_office_and_the_title_and_signs_it_with_the_date(db, settings):
     settings.PORTAL_OFFICE_NAME = "示范县政协办公室"
-    document = documents.new_document(title="年度协商工作统计", date=date(2026, 12, 1))
+    document = documents.new_document(title="年度协商工作统计", addressee="县政协主席会议")
     documents.heading(document, "一、协商情况")
     documents.paragraph(document, "全年共开展协商18次。")
     documents.table(document, [["协商次数", "18"]], header=["指标", "数值"])
+    documents.sign_off(document, date=date(2026, 12, 1))
     reopened = docx.Document(io.BytesIO(documents.docx_response(document, "统计.docx").content))
-    assert [p.text for p in reopened.paragraphs[:4]] == [
+    assert [p.text for p in reopened.paragraphs] == [
         "示范县政协办公室",
         "年度协商工作统计",
-        "（2026年12月1日）",
+        "县政协主席会议：",
         "一、协商情况",
+        "全年共开展协商18次。",
+        "",  # after the table
+        "示范县政协办公室",
+        "2026年12月1日",
     ]
     assert [[c.text for c in row.cells] for row in reopened.tables[0].rows] == [["指标", "数值"], ["协商次数", "18"]]
     assert reopened.core_properties.title == "年度协商工作统计"

@@ -21,7 +21,7 @@ def test_it_writes_the_meeting_notice(client, office, meeting_a):
     text = text_of(document)
     assert document.paragraphs[0].text == "县政协办公室"
     assert document.paragraphs[1].text == "关于召开村口路灯协商会的通知"
-    assert f"（{today_in_chinese()}）" in text
+    assert [p.text for p in document.paragraphs][-2:] == ["县政协办公室", today_in_chinese()]  # 落款, the date under it
     for expected in (
         "2026年11月20日（星期五）9:30—11:30",
         "甲一村文化礼堂",
@@ -43,7 +43,7 @@ def test_it_writes_the_meeting_record_with_its_consensus(client, liaison_a, meet
     document = opened(client.get(reverse("sessions:record-docx", args=[meeting_a.pk])))
     text = text_of(document)
     assert document.paragraphs[1].text == "村口路灯协商会会议纪要"
-    assert "（2026年11月20日）" in text  # a record is dated by its meeting
+    assert [p.text for p in document.paragraphs][-2:] == ["县政协办公室", "2026年11月20日"]  # dated by its meeting
     for expected in (
         "与会人员围绕村口路灯改造充分协商。",
         "县住建局当场答复：年内完成。",
