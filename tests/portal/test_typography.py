@@ -1,5 +1,6 @@
 """Chinese text uses full-width punctuation (，：；？！（）): the catalogue, and the converter that keeps it so."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -78,3 +79,19 @@ def test_it_rewrites_only_the_msgstr_of_a_po_file_keeping_its_lines(tmp_path):
         'msgid "One"\nmsgid_plural "Many"\nmsgstr[0] "共 %(n)s 条，已读"\n'
     )
     assert fix_po(po.read_text(encoding="utf-8")) == po.read_text(encoding="utf-8")
+
+
+def test_no_template_puts_an_ascii_mark_after_a_translated_label_or_beside_chinese():
+    """A label written "{% translate "Reason" %}:" reads 原因: in Chinese; the colon is translated instead
+    (context "after a label"). Chinese written in a template (the 500 page) takes full-width marks too."""
+
+    label = re.compile(r"""{%\s*translate\s+"[^"]*"\s*%}[,:;?!]|\({%\s*translate\s+"[^"]*"\s*%}\)""")
+    markup = re.compile(r"{%.*?%}|{{.*?}}|{#.*?#}|<[^>]*>", re.S)
+    found = []
+    for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: {m.group(0)}" for m in label.finditer(text)]
+        for line in markup.sub("\n", text).splitlines():  # the text between tags, a piece a line
+            if ascii_beside_chinese(line.strip()):
+                found.append(f"{path.name}: {line.strip()}")
+    assert found == []
