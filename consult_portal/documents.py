@@ -306,8 +306,21 @@ def _fixed_layout(grid: Table, widths: list) -> None:
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(table_width)
     tbl_pr.append(layout)
+    # In the order of the schema (ECMA-376 CT_TblPr), which Word holds to: the appended ones go in their place.
+    for child in sorted(tbl_pr, key=lambda child: TBL_PR_ORDER.index(child.tag) if child.tag in TBL_PR_ORDER else 99):
+        tbl_pr.append(child)
     for column, width in zip(grid._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=False):
         column.set(qn("w:w"), str(Emu(width).twips))
+
+
+TBL_PR_ORDER = [
+    qn(f"w:{tag}")
+    for tag in (
+        "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+        "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption",
+        "tblDescription", "tblPrChange",
+    )
+]  # fmt: skip
 
 
 def docx_response(document, filename: str) -> HttpResponse:

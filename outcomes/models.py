@@ -140,6 +140,12 @@ class OutcomeItem(Backfilled):
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["town", "status"]),
+            # The published outcomes, newest first: the home page and /outcomes/ (#17).
+            models.Index(
+                fields=["published_at", "id"], name="outcome_published_id_idx", condition=Q(published_at__isnull=False)
+            ),
+            # The staff list, by deadline.
+            models.Index(fields=["deadline", "id"], name="outcome_deadline_id_idx"),
         ]
 
     def __str__(self):

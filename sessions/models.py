@@ -168,7 +168,13 @@ class Meeting(Backfilled):
             ),
             models.UniqueConstraint(fields=["ledger_ref"], condition=~Q(ledger_ref=""), name="meeting_ledger_ref_once"),
         ]
-        indexes = [models.Index(fields=["platform", "starts_at"]), models.Index(fields=["status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["platform", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+            # The staff list (latest first), the public list and the calendar feed (not ended yet) (#17).
+            models.Index(fields=["starts_at", "id"], name="meeting_starts_id_idx"),
+            models.Index(fields=["ends_at"], name="meeting_ends_idx"),
+        ]
 
     def __str__(self):
         return self.title

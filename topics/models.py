@@ -143,6 +143,9 @@ class Topic(models.Model):
             models.Index(fields=["status", "year"]),
             models.Index(fields=["town", "status"]),
             models.Index(fields=["source", "category"]),
+            # The staff list, newest first, for the county and for one town: its deep pages read these alone (#17).
+            models.Index(fields=["created_at", "id"], name="topic_created_id_idx"),
+            models.Index(fields=["town", "created_at", "id"], name="topic_town_created_id_idx"),
         ]
 
     def __str__(self):
