@@ -45,6 +45,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "audit.view",
             "accounts.unlock",
             "office.settings",  # the office's name, the county's words, targets, reminders, address, retention
+            "committees.research",  # the special committees' research and inspections (专委会调研/视察)
             "admin.use",
         }
     ),

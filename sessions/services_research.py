@@ -51,3 +51,79 @@ def research_add(
     research.members.set(members)
     audit.record(actor=by, action="research_add", obj=meeting or topic, after=audit.snapshot(research, RESEARCH_FIELDS))
     return research
+
+
+COMMITTEE_FIELDS = ["committee", "kind", "date", "subject", "participants", "members", "findings"]
+
+
+def _check_committee_research(*, committee, date_: date, kind: str, findings: str) -> None:
+    errors = {}
+    if committee is None:
+        errors["committee"] = _("Choose the special committee that did it.")
+    if kind not in Research.Kind.values:
+        errors["kind"] = _("Choose research or an inspection.")
+    if not findings.strip():
+        errors["findings"] = _("Write down what the research found.")
+    try:
+        rules.check_research_date(date_)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def committee_research_add(
+    *,
+    by,
+    committee,
+    date_: date,
+    kind: str,
+    findings: str,
+    subject: str = "",
+    participants: str = "",
+    members: Iterable[Member] = (),
+) -> Research:
+    """专委会调研/视察: research or an inspection by a special committee, not tied to a meeting or a topic; what the
+    committees' duties count (a month with research, a half year inspected) and the members' performance."""
+    _check_committee_research(committee=committee, date_=date_, kind=kind, findings=findings)
+    research = Research.objects.create(
+        committee=committee,
+        date=date_,
+        kind=kind,
+        subject=subject.strip(),
+        participants=participants.strip(),
+        findings=findings.strip(),
+    )
+    research.members.set(members)
+    audit.record(
+        actor=by, action="committee_research_add", obj=research, after=audit.snapshot(research, COMMITTEE_FIELDS)
+    )
+    return research
+
+
+@transaction.atomic
+def committee_research_change(
+    *,
+    research: Research,
+    by,
+    committee,
+    date_: date,
+    kind: str,
+    findings: str,
+    subject: str = "",
+    participants: str = "",
+    members: Iterable[Member] = (),
+) -> Research:
+    """Correct a committee's research record, audited with what it was when anything changed."""
+    research = Research.objects.select_for_update().get(pk=research.pk, committee__isnull=False)
+    _check_committee_research(committee=committee, date_=date_, kind=kind, findings=findings)
+    before = audit.snapshot(research, COMMITTEE_FIELDS)
+    research.committee, research.date, research.kind = committee, date_, kind
+    research.subject, research.participants, research.findings = subject.strip(), participants.strip(), findings.strip()
+    research.save()
+    research.members.set(members)
+    after = audit.snapshot(research, COMMITTEE_FIELDS)
+    if after != before:
+        audit.record(actor=by, action="committee_research_change", obj=research, before=before, after=after)
+    return research

@@ -27,7 +27,9 @@ def _due(year: int, today: date) -> tuple[int, int]:
 
 
 def duties(*, year: int, today: date | None = None) -> list[dict]:
-    """One row per committee, from four queries whatever the number of committees and records."""
+    """One row per committee, from five queries whatever the number of committees and records. Research counts
+    for a committee when it is the committee's own (entered on its research pages) or one of its members took
+    part."""
     today = today or timezone.localdate()
     months_due, halves_due = _due(year, today)
     committees = list(Committee.objects.prefetch_related("stations", "studios").order_by("name"))
@@ -50,6 +52,13 @@ def duties(*, year: int, today: date | None = None) -> list[dict]:
         .values_list("members__committee_id", "month", "kind")
         .distinct()
     )
+    own = (
+        Research.objects.filter(date__year=year, committee__isnull=False)
+        .annotate(month=TruncMonth("date"))
+        .values_list("committee_id", "month", "kind")
+        .distinct()
+    )
+    research = {*research, *own}
     rows = []
     for committee in committees:
         stations = {s.pk for s in committee.stations.all()}

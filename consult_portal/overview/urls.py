@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment_views, committees, dashboard, home, performance_views, workspace
+from . import assessment_views, committee_research, committees, dashboard, home, performance_views, workspace
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("staff/members/performance/", performance_views.performance, name="performance"),
     path("staff/members/performance.xlsx", performance_views.performance_export, name="performance-export"),
     path("staff/members/committees/", committees.committee_duties, name="committees"),
+    path("staff/members/committees/research/", committee_research.research_list, name="committee-research"),
+    path("staff/members/committees/research/new/", committee_research.research_new, name="committee-research-new"),
+    path(
+        "staff/members/committees/research/<int:pk>/",
+        committee_research.research_edit,
+        name="committee-research-edit",
+    ),
     path("staff/documents/committees.xlsx", committees.committees_xlsx, name="committees-xlsx"),
     # The member's workspace draws on members, topics, meetings and outcomes.
     path("members/me/", workspace.me, name="workspace"),
