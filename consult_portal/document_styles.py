@@ -74,7 +74,8 @@ def _style(document, name: str, *, east_asia: str, size, bold=False, base="Norma
 
 def setup_styles(document) -> None:
     styles = document.styles
-    # The defaults: Chinese (Simplified) text, so line breaking and punctuation follow Chinese rules.
+    # The defaults: Chinese (Simplified) text, so line breaking and punctuation follow Chinese rules; Latin text (a
+    # name, an address) in English, so that it breaks between words, not inside one as Chinese may.
     defaults = styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr, BODY_FONT)
@@ -82,7 +83,7 @@ def setup_styles(document) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
 
     normal = _style(document, "Normal", east_asia=BODY_FONT, size=BODY_SIZE)
