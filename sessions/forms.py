@@ -308,15 +308,4 @@ class AmendRecordForm(ParticipationMixin, _Helper, forms.Form):
         ]
 
 
-class CheckinForm(_Helper, forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=50)
-    phone = MobilePhoneField(
-        label=_("Mobile phone"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = self._helper()
+# The check-in forms: forms_checkin.py.

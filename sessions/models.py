@@ -133,7 +133,11 @@ class Meeting(Backfilled):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     status_reason = models.TextField(_("reason"), blank=True)
     no_research_reason = models.TextField(_("reason for holding without research"), blank=True)
+    # The secret behind the check-in QR code: the code itself carries a token derived from it for each day
+    # (sessions/checkin_tokens.py), and staff replace it when a code must stop working at once.
     checkin_token = models.CharField(max_length=32, unique=True, default=new_checkin_token, editable=False)
+    # Members not invited may check in too (an open meeting of all members); otherwise only those invited.
+    open_to_members = models.BooleanField(_("open to all members"), default=False)
     # The record (会议记录)
     summary = models.TextField(_("summary"), blank=True)
     answers = models.TextField(_("departments' answers on the spot"), blank=True)
@@ -225,6 +229,21 @@ class MeetingTransition(models.Model):
         return f"{self.meeting}: {self.from_status} → {self.to_status}"
 
 
+def checked_in_q(path: str = "") -> Q:
+    """A confirmed check-in (到会), reached through `path` (e.g. "participations__"): checked in and not struck by
+    staff, and a member only when invited or the meeting was open to all members. The one definition that
+    attendance figures and the members' points count with (`Participant.objects.checked_in()`)."""
+    return Q(**{f"{path}checked_in_at__isnull": False, f"{path}struck_at__isnull": True}) & (
+        ~Q(**{f"{path}kind": "member"}) | Q(**{f"{path}invited": True}) | Q(**{f"{path}meeting__open_to_members": True})
+    )
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def checked_in(self) -> "ParticipantQuerySet":
+        """The confirmed check-ins (see `checked_in_q`)."""
+        return self.filter(checked_in_q())
+
+
 class Participant(models.Model):
     class Kind(models.TextChoices):
         MEMBER = "member", _("Member")
@@ -237,6 +256,11 @@ class Participant(models.Model):
         YES = "yes", _("Will attend")
         NO = "no", _("Cannot attend")
 
+    class CheckinMethod(models.TextChoices):
+        LOGIN = "login", _("Member's login and the meeting's code")
+        SMS = "sms", _("Phone confirmed by SMS code")
+        STAFF = "staff", _("Entered by staff at the door")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     member = models.ForeignKey(
@@ -248,6 +272,15 @@ class Participant(models.Model):
     invited = models.BooleanField(_("invited"), default=True)
     response = models.CharField(_("answer"), max_length=8, choices=Response.choices, default=Response.PENDING)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    checkin_method = models.CharField(_("checked in by"), max_length=8, choices=CheckinMethod.choices, blank=True)
+    # Struck by staff (someone who was not there): kept with who struck it and why, and never counted.
+    struck_at = models.DateTimeField(_("struck"), null=True, blank=True)
+    struck_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    strike_reason = models.CharField(_("reason for striking"), max_length=200, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participant")
@@ -265,6 +298,15 @@ class Participant(models.Model):
 
     def __str__(self):
         return self.name or str(self.member)
+
+    @property
+    def counts_as_checked_in(self) -> bool:
+        """This check-in counts (the rule of `checked_in_q`, for a loaded row)."""
+        return (
+            self.checked_in_at is not None
+            and self.struck_at is None
+            and (self.kind != self.Kind.MEMBER or self.invited or self.meeting.open_to_members)
+        )
 
 
 class Research(models.Model):

@@ -69,9 +69,10 @@ def meeting_for_member(member, pk: int) -> Meeting:
 
 
 def attended_by_member(member) -> QuerySet:
-    """The meetings a member checked in at: what their attendance record shows."""
+    """The meetings a member checked in at (confirmed check-ins): what their attendance record shows."""
     return (
-        Participant.objects.filter(member=member, checked_in_at__isnull=False)
+        Participant.objects.checked_in()
+        .filter(member=member)
         .select_related("meeting__platform")
         .order_by("-meeting__starts_at")
     )

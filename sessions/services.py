@@ -414,43 +414,7 @@ def checkin_open(meeting: Meeting, now: datetime | None = None) -> bool:
     )
 
 
-@transaction.atomic
-def participant_check_in(
-    *, meeting: Meeting, member: Member | None = None, name: str = "", phone: str = "", kind: str = ""
-) -> Participant:
-    """Check in through the meeting's QR page: a member by their login, anyone else by name and phone.
-
-    Checking in twice keeps the first time. People who were not invited are added as they come.
-    """
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not checkin_open(meeting):
-        raise ValidationError(_("Check-in for this meeting is not open."), code="closed")
-    now = timezone.now()
-    if member is not None:
-        participant, _created = Participant.objects.get_or_create(
-            meeting=meeting, member=member, defaults={"kind": Participant.Kind.MEMBER, "invited": False}
-        )
-    else:
-        if not name.strip():
-            raise ValidationError(_("Give your name to check in."))
-        participant = (
-            Participant.objects.filter(meeting=meeting, member__isnull=True, name=name.strip(), phone=phone)
-            .order_by("pk")
-            .first()
-        )
-        if participant is None:
-            participant = Participant.objects.create(
-                meeting=meeting,
-                kind=kind or Participant.Kind.RESIDENT,
-                name=name.strip(),
-                phone=phone,
-                invited=False,
-                response=Participant.Response.YES,
-            )
-    if participant.checked_in_at is None:
-        participant.checked_in_at = now
-        participant.save(update_fields=["checked_in_at"])
-    return participant
+# Checking in by the code (members, residents) and at the door: services_checkin.py.
 
 
 @transaction.atomic
@@ -460,7 +424,8 @@ def attendance_mark(*, participant: Participant, present: bool, by) -> Participa
     _open_for_people(participant.meeting)
     before = audit.snapshot(participant, PARTICIPANT_FIELDS)
     participant.checked_in_at = (participant.checked_in_at or timezone.now()) if present else None
-    participant.save(update_fields=["checked_in_at"])
+    participant.checkin_method = (participant.checkin_method or Participant.CheckinMethod.STAFF) if present else ""
+    participant.save(update_fields=["checked_in_at", "checkin_method"])
     audit.record(
         actor=by,
         action="attendance_mark",

@@ -25,13 +25,13 @@ def participation_known(meeting: Meeting) -> dict:
     checked in). A figure the list cannot tell is left out. Reads the meeting's participants once (prefetched)."""
     people = list(meeting.participants.all())
     residents = [p for p in people if p.kind == Participant.Kind.RESIDENT]
-    came = [p for p in people if p.checked_in_at]
+    came = [p for p in people if p.counts_as_checked_in]  # confirmed check-ins only (#16)
     known = {}
     if any(p.invited for p in residents):
         known["residents_invited"] = sum(1 for p in residents if p.invited)
     if came:
-        known["residents_attended"] = sum(1 for p in residents if p.checked_in_at)
-        known["walk_in_count"] = sum(1 for p in residents if p.checked_in_at and not p.invited)
+        known["residents_attended"] = sum(1 for p in residents if p.counts_as_checked_in)
+        known["walk_in_count"] = sum(1 for p in residents if p.counts_as_checked_in and not p.invited)
         departments = {(p.organisation or p.name) for p in came if p.kind == Participant.Kind.DEPARTMENT}
         known["departments_count"] = len(departments)
         known["member_times"] = sum(1 for p in came if p.kind == Participant.Kind.MEMBER)

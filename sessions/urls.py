@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checkin, documents, exports, history, platforms, public, staff
+from .views import checkin, checkin_staff, documents, exports, history, platforms, public, staff
 
 app_name = "sessions"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("staff/meetings/", staff.meeting_list, name="staff-meetings"),
     path("staff/meetings/new/", staff.meeting_new, name="staff-meeting-new"),
     path("staff/meetings/<int:pk>/", staff.meeting_detail, name="staff-meeting"),
+    path("staff/meetings/<int:pk>/checkins/", checkin_staff.checkins, name="checkins"),
+    path("staff/meetings/<int:pk>/checkins/<slug:action>/", checkin_staff.checkin_action, name="checkin-action"),
     path("staff/meetings/<int:pk>/<slug:action>/", staff.meeting_action, name="staff-meeting-action"),
     path("staff/history/meetings/new/", history.meeting_new, name="history-meeting-new"),
     path("staff/platforms/", platforms.platform_list, name="platforms"),

@@ -47,6 +47,7 @@ class AttendanceStage(BuilderBase):
                         member=member,
                         response=response,
                         checked_in_at=self.checkin(meeting) if checked else None,
+                        checkin_method=P.CheckinMethod.LOGIN if checked else "",
                     )
                 )
             units = {t.subject.unit for t in meeting.topics}
@@ -60,6 +61,7 @@ class AttendanceStage(BuilderBase):
                         phone=self.phone(),
                         response=P.Response.YES,
                         checked_in_at=self.checkin(meeting) if past else None,
+                        checkin_method=P.CheckinMethod.STAFF if past else "",
                     )
                 )
             if meeting.town is not None:
@@ -72,6 +74,7 @@ class AttendanceStage(BuilderBase):
                         phone=self.phone(),
                         response=P.Response.YES,
                         checked_in_at=self.checkin(meeting) if past else None,
+                        checkin_method=P.CheckinMethod.STAFF if past else "",
                     )
                 )
             for _ in range(rng.randint(2, 5)):
@@ -99,6 +102,9 @@ class AttendanceStage(BuilderBase):
                             checked_in_at=self.checkin(meeting) if past else None,
                         )
                     )
+        for row in rows:  # residents checked in by their phone's SMS code (#16)
+            if row.kind == P.Kind.RESIDENT and row.checked_in_at:
+                row.checkin_method = P.CheckinMethod.SMS
         Participant.objects.bulk_create(rows, batch_size=500)
         self.checked_in = defaultdict(int)
         for row in rows:

@@ -76,10 +76,9 @@ def _towns(year: int) -> QuerySet:
     five_haves = with_five_haves(platforms, on=on, since=start, until=end).filter(meets_five_haves())
     assigned = Assignment.objects.filter(sunk_into(outer_town, *year_days(year)), member=OuterRef("pk"))
     sunk = Member.objects.filter(Exists(assigned), is_active=True)
-    attended = Participant.objects.filter(
+    attended = Participant.objects.checked_in().filter(  # confirmed check-ins only (#16)
         in_town(outer_town, "meeting__platform__area"),
         member=OuterRef("pk"),
-        checked_in_at__isnull=False,
         meeting__starts_at__gte=start,
         meeting__starts_at__lt=end,
     )

@@ -36,7 +36,8 @@ def duties(*, year: int, today: date | None = None) -> list[dict]:
     held = Meeting.objects.held(year=year)
     # (meeting, its platform's area and town, platform, committee of a member who checked in)
     attended = (
-        Participant.objects.filter(meeting__in=held, checked_in_at__isnull=False, member__committee__isnull=False)
+        Participant.objects.checked_in()
+        .filter(meeting__in=held, member__committee__isnull=False)
         .values_list(
             "meeting_id",
             "meeting__platform_id",

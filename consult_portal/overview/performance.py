@@ -39,7 +39,7 @@ def ranking(*, year: int, town=None, weights: PerformanceWeights | None = None) 
         members = members.filter(pk__in=sunk_members(town, *year_days(year)))
     members = members.annotate(
         attended=_count(
-            Participant.objects.filter(checked_in_at__isnull=False, meeting__starts_at__year=year), "member"
+            Participant.objects.checked_in().filter(meeting__starts_at__year=year), "member"
         ),
         researched=_count(Research.members.through.objects.filter(research__date__year=year), "member"),
         recommended=_count(Topic.objects.filter(year=year), "recommended_by"),

@@ -21,6 +21,7 @@ from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 
 from .. import selectors, services, services_participation, services_record, services_research
+from ..checkin_tokens import day_token
 from ..forms import (
     AmendRecordForm,
     HeldForm,
@@ -76,7 +77,7 @@ def meeting_new(request):
 
 
 def _checkin_url(request, meeting: Meeting) -> str:
-    return links.absolute(reverse("sessions:checkin", args=[meeting.checkin_token]))
+    return links.absolute(reverse("sessions:checkin", args=[day_token(meeting)]))  # today's: it changes daily
 
 
 @capability_required("meetings.view")
@@ -95,7 +96,7 @@ def meeting_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "found": search.members() if can_act else [],
         "checkin_url": checkin_url,
         "checkin_qr": segno.make(checkin_url, error="m").svg_inline(scale=4, border=2),
-        "participants_checked_in": sum(1 for p in meeting.participants.all() if p.checked_in_at),
+        "participants_checked_in": sum(1 for p in meeting.participants.all() if p.counts_as_checked_in),
     }
     if can_act:
         context |= {

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -6,6 +7,7 @@ from icalendar import Calendar
 
 from sessions.models import Meeting, Participant, Research
 from tests.factories import MemberFactory, PlatformFactory, TopicFactory, UserFactory
+from tests.outcomes.survey_helpers import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,10 +53,29 @@ def test_a_meeting_from_schedule_to_record(desktop, phone, browser, live_server,
     with phone.expect_navigation():
         phone.locator("[data-invitation] button[value=yes]").click()
     assert phone.locator("[data-invitation] [data-response]").get_attribute("data-response") == "yes"
-    phone.goto(f"/meetings/checkin/{meeting.checkin_token}/")
+    # The code the staff show on the day (it changes every day): its address, as a phone's camera reads it.
+    desktop.reload()
+    shown = desktop.locator("section[aria-labelledby=h-checkin] p.text-break a").get_attribute("href")
+    checkin_path = urlsplit(shown).path
+    phone.goto(checkin_path)
     with phone.expect_navigation():
         phone.locator("main form button[type=submit]").click()
     assert Participant.objects.get(meeting=meeting, member=member).checked_in_at is not None
+
+    # A resident checks in in two steps, with the code the SMS brings to their phone.
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    resident = context.new_page()
+    resident.goto(checkin_path)
+    resident.locator("#id_name").fill("李大爷")
+    resident.locator("#id_phone").fill("139 0000 1111")
+    with resident.expect_navigation():
+        resident.locator("main form button[type=submit]").first.click()
+    resident.locator("#id_code").fill(last_code("13900001111"))
+    with resident.expect_navigation():
+        resident.locator("main form button[type=submit]").first.click()
+    assert "李大爷" in resident.locator("[data-checked-in]").inner_text()
+    context.close()
+    assert Participant.objects.get(meeting=meeting, name="李大爷").checkin_method == "sms"
 
     # The notice is public and its calendar file parses.
     phone.goto("/meetings/")

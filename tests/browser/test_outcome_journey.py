@@ -10,6 +10,7 @@ from PIL import Image
 from outcomes.models import OutcomeItem, SatisfactionResponse
 from sessions.models import RecordItem
 from tests.factories import MeetingFactory, OutcomeFactory, PlatformFactory, TopicFactory, UnitFactory
+from tests.outcomes.survey_helpers import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -140,6 +141,11 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     assert phone.url.endswith(f"/outcomes/{item.pk}/survey/")
     assert phone.get_by_role("heading", name="我来评价").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Step 1: the mobile, to which the code is sent; step 2: the code from the SMS and the answer.
+    phone.locator("#id_phone").fill("139 1234 5678")
+    _go(phone, phone.locator("main form[data-step=phone] button[type=submit]"), tap=True)
+    assert "139****5678" in phone.locator(".survey-code-sent").inner_text()
+    phone.locator("#id_code").fill(last_code("13912345678"))
     satisfied = phone.get_by_label("满意", exact=True)
     satisfied.tap()
     assert satisfied.is_checked()
@@ -148,19 +154,19 @@ def test_a_suggestion_is_handed_over_handled_published_and_rated(
     assert phone.get_by_role("heading", name="谢谢，您的评价已记录").is_visible()
     assert phone.locator("[data-rate]").inner_text() == "100.0%"
 
-    # A second response from the same browser is refused politely.
+    # Answering again from the same phone replaces the first answer (the latest counts, once).
     phone.goto(f"/outcomes/{item.pk}/survey/", wait_until="networkidle")
-    assert "谢谢，您已经评价过这项办理结果。" in phone.locator(".survey-already").inner_text()
+    phone.locator("#id_phone").fill("13912345678")
+    _go(phone, phone.locator("main form[data-step=phone] button[type=submit]"), tap=True)
+    phone.locator("#id_code").fill(last_code("13912345678"))
     phone.get_by_label("非常满意").focus()
     phone.keyboard.press("Space")
     assert phone.get_by_label("非常满意").is_checked()
     _go(phone, phone.get_by_role("button", name="提交评价"), tap=True)
-    refusal = phone.get_by_role("status")
-    assert "谢谢，您已经评价过这项办理结果。" in refusal.inner_text()
-    assert "每人只计一次评价，本次未重复记录。" in refusal.inner_text()
-    assert phone.get_by_role("link", name="返回办理结果").is_visible()
+    assert phone.locator(".survey-changed").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert list(SatisfactionResponse.objects.filter(item=item).values_list("rating", flat=True)) == [4]
+    answers = SatisfactionResponse.objects.filter(item=item).values_list("rating", "verified")
+    assert list(answers) == [(5, True)]
 
     # 5. The public page shows the rate, and the list shows the item.
     phone.goto(f"/outcomes/{item.pk}/", wait_until="networkidle")

@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 
 from sessions.models import Participant
 from tests.factories import MeetingFactory, PlatformFactory
+from tests.sessions.checkin_helpers import checkin_url
 
 
 @pytest.fixture
@@ -77,8 +79,10 @@ def test_the_member_sees_their_check_in(client, member_user, invitation):
     type(meeting).objects.filter(pk=meeting.pk).update(status="published")
     with time_machine.travel(meeting.starts_at - timedelta(minutes=20), tick=False):
         client.force_login(member_user)
-        [link] = _line(client, invitation).xpath(".//a[@data-checked-in='0']")  # check-in is open: the way there
-        assert client.post(link.get("href")).status_code == 302
+        # Check-in is open: the member is told to scan the code shown at the meeting (it changes every day).
+        [hint] = _line(client, invitation).xpath(".//*[@data-checked-in='0']")
+        assert _("Check-in is open: scan the code shown at the meeting.") in hint.text_content()
+        assert client.post(checkin_url(meeting)).status_code == 302
         [state] = _line(client, invitation).xpath(".//*[@data-checked-in='1']")
         assert timezone.localtime().strftime("%H:%M") in state.text_content()
 

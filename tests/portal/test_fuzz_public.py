@@ -15,6 +15,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sessions.checkin_tokens import day_token
 from tests.factories import MeetingFactory, MemberFactory, OutcomeFactory, PlatformFactory, TopicFactory
 
 ACCEPTABLE = {200, 302, 400, 404, 405, 409, 429}
@@ -155,10 +156,10 @@ def test_the_satisfaction_survey_never_fails(fuzz_client, published_item, villag
 
 
 def test_the_check_in_form_never_fails(fuzz_client, open_meeting):
-    url = f"/meetings/checkin/{open_meeting.checkin_token}/"
+    url = f"/meetings/checkin/{day_token(open_meeting)}/"
 
     @FUZZ
-    @given(data=_fields({"name": "王大姐", "phone": "13800001234"}))
+    @given(data=_fields({"step": "send", "name": "王大姐", "phone": "13800001234"}))
     def run(data):
         _check(fuzz_client.post(url, data))
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from consult_portal import qr
+from sessions.checkin_tokens import day_token
 from tests.factories import MeetingFactory, OutcomeFactory, PlatformFactory, TopicFactory
 
 BASE = "https://consult.example.gov.cn"
@@ -64,4 +65,4 @@ def test_the_printed_notice_and_the_check_in_code_carry_the_configured_address(e
     assert _carries_the_base(evil.get(f"/meetings/{meeting.pk}/print/"), f"/meetings/{meeting.pk}/")
     evil.force_login(office)
     response = evil.get(f"/staff/meetings/{meeting.pk}/")
-    assert _carries_the_base(response, f"/meetings/checkin/{meeting.checkin_token}/")
+    assert _carries_the_base(response, f"/meetings/checkin/{day_token(meeting)}/")

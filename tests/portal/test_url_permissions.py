@@ -94,6 +94,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "sessions:staff-meeting-new": WRITERS,
     "sessions:staff-meeting": STAFF,
     "sessions:staff-meeting-action": WRITERS,
+    "sessions:checkins": STAFF,
+    "sessions:checkin-action": WRITERS,
     "sessions:platforms": STAFF,
     "sessions:platform-new": WRITERS,
     "sessions:platform-detail": STAFF,

@@ -7,7 +7,9 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
+from sessions.models import Participant
 from tests.factories import MeetingFactory
+from tests.sessions.checkin_helpers import checkin_url, resident_checks_in
 
 
 def _started(platform):
@@ -21,7 +23,8 @@ def _page(response):
 
 def test_a_member_checked_in_is_told_so_and_not_offered_it_again(client, member_user, member_person, platform_a):
     meeting = _started(platform_a)
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
+    Participant.objects.create(meeting=meeting, kind="member", member=member_person)
+    url = checkin_url(meeting)
     client.force_login(member_user)
     before = _page(client.get(url))
     assert before.xpath("//main//form//button[@type='submit']")  # "check in as 张委员"
@@ -37,9 +40,10 @@ def test_a_member_checked_in_is_told_so_and_not_offered_it_again(client, member_
 
 def test_a_resident_checked_in_is_told_so_on_the_same_phone(platform_a):
     meeting = _started(platform_a)
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
+    url = checkin_url(meeting)
     phone = Client()
-    page = _page(phone.post(url, {"name": "李大爷", "phone": "13900001111"}, follow=True))
+    done = resident_checks_in(phone, meeting, "李大爷", "13900001111")
+    page = _page(phone.get(done["Location"]))
     [said] = page.xpath("//*[@data-checked-in]")
     assert "李大爷" in said.text_content()
     assert not page.xpath("//main//form")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from consult_portal.models import AuditEntry
 from sessions.models import Participant
 from tests.factories import MeetingFactory
+from tests.sessions.checkin_helpers import checkin_url, resident_checks_in
 
 
 def test_staff_find_members_by_expertise_and_invite_them(client, office, platform_a, lawyer, member_person, soon):
@@ -56,38 +57,42 @@ def test_a_member_cannot_answer_someone_elses_invitation(client, member_user, la
     assert other.response == "pending"
 
 
-def test_a_member_checks_in_with_one_tap(client, member_user, member_person, platform_a):
+def test_an_invited_member_checks_in_with_one_tap(client, member_user, member_person, platform_a):
     start = timezone.now() + timedelta(minutes=30)
     meeting = MeetingFactory(platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2))
+    Participant.objects.create(meeting=meeting, kind="member", member=member_person)
     client.force_login(member_user)
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
+    url = checkin_url(meeting)
     assert member_person.name in client.get(url).content.decode()
     assert client.post(url).status_code == 302
+    first = meeting.participants.get(member=member_person).checked_in_at
     client.post(url)  # a second tap keeps the first time
     participant = meeting.participants.get(member=member_person)
-    assert participant.checked_in_at is not None and participant.invited is False
+    assert participant.checked_in_at == first and participant.checkin_method == "login"
 
 
 def test_a_resident_checks_in_with_name_and_phone(platform_a):
     start = timezone.now() - timedelta(minutes=10)
     meeting = MeetingFactory(platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2))
     resident = Client()
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
-    bad = resident.post(url, {"name": "", "phone": "123"})
-    assert bad.status_code == 400 and "这个字段是必填项" in bad.content.decode()
-    assert resident.post(url, {"name": "李大爷", "phone": "13900001111"}).status_code == 302
+    bad = resident.post(checkin_url(meeting), {"step": "send", "name": "", "phone": "123"})
+    html = bad.content.decode()
+    assert bad.status_code == 400 and "请输入 11 位手机号码" in html and 'value="123"' in html
+    assert resident_checks_in(resident, meeting, "李大爷", "13900001111").status_code == 302
     participant = meeting.participants.get()
     assert (participant.kind, participant.name, participant.invited) == ("resident", "李大爷", False)
-    assert participant.checked_in_at is not None
+    assert participant.checked_in_at is not None and participant.checkin_method == "sms"
 
 
 def test_check_in_is_closed_outside_the_meeting_day(platform_a, soon):
     meeting = MeetingFactory(platform=platform_a, starts_at=soon[0], ends_at=soon[1])
-    response = Client().post(f"/meetings/checkin/{meeting.checkin_token}/", {"name": "李大爷", "phone": ""})
+    data = {"step": "send", "name": "李大爷", "phone": "13900001111"}
+    with time_machine.travel(soon[0] - timedelta(hours=3)):
+        response = Client().post(checkin_url(meeting), data)
     assert response.status_code == 400
     assert not meeting.participants.exists()
     with time_machine.travel(soon[0] - timedelta(minutes=5)):
-        assert Client().post(f"/meetings/checkin/{meeting.checkin_token}/", {"name": "李大爷"}).status_code == 302
+        assert resident_checks_in(Client(), meeting, "李大爷", "13900001111").status_code == 302
 
 
 def test_an_unknown_check_in_code_is_404(client, db):
@@ -146,9 +151,10 @@ def test_attendance_feeds_the_members_record(client, member_user, member_person,
     meeting = MeetingFactory(
         platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2), title="已参加的会"
     )
+    Participant.objects.create(meeting=meeting, kind="member", member=member_person)
     client.force_login(member_user)
     assert "已参加的会" not in client.get("/members/me/").content.decode().split('id="my-attended"')[1]
-    client.post(f"/meetings/checkin/{meeting.checkin_token}/")
+    client.post(checkin_url(meeting))
     html = client.get("/members/me/").content.decode()
     assert f'data-attended="{meeting.pk}"' in html
 
@@ -193,8 +199,7 @@ def test_an_other_participants_mobile_is_stored_as_its_11_digits(client, office,
 def test_a_resident_checks_in_with_a_mobile_stored_as_its_11_digits(platform_a, typed):
     start = timezone.now() - timedelta(minutes=10)
     meeting = MeetingFactory(platform=platform_a, starts_at=start, ends_at=start + timedelta(hours=2))
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
-    assert Client().post(url, {"name": "李大爷", "phone": typed}).status_code == 302
+    assert resident_checks_in(Client(), meeting, "李大爷", typed).status_code == 302
     assert meeting.participants.get().phone == "13800001234"
 
 
@@ -206,7 +211,6 @@ def test_an_invited_resident_is_found_at_check_in_however_the_phone_was_typed(cl
         f"/staff/meetings/{meeting.pk}/invite-other/",
         {"other-kind": "resident", "other-name": "李大爷", "other-organisation": "", "other-phone": "138 0000-1234"},
     )
-    url = f"/meetings/checkin/{meeting.checkin_token}/"
-    assert Client().post(url, {"name": "李大爷", "phone": "13800001234"}).status_code == 302
+    assert resident_checks_in(Client(), meeting, "李大爷", "13800001234").status_code == 302
     resident = meeting.participants.get()  # the invitation, not a second resident
     assert (resident.invited, resident.checked_in_at is not None) == (True, True)
