@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .typography import labelled
+
 
 class Area(models.Model):
     class Level(models.TextChoices):
@@ -419,7 +421,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()}: {self.subject}"
+        return labelled(self.get_channel_display(), self.subject)
 
 
 class NotificationPreference(models.Model):

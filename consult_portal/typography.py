@@ -15,6 +15,8 @@ comments, msgids): `manage.py fullwidth_punctuation locale/zh_Hans/LC_MESSAGES/d
 
 import re
 
+from django.utils.translation import pgettext
+
 # Han ideographs, CJK symbols and punctuation (、。「」), kana, compatibility ideographs and forms, full-width forms.
 CHINESE = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
 _CHINESE = re.compile(f"[{CHINESE}]")
@@ -115,6 +117,12 @@ def _edits(text: str) -> dict[int, str]:
 def fullwidth(text: str) -> str:
     edits = _edits(text)
     return "".join(edits.get(i, char) for i, char in enumerate(text))
+
+
+def labelled(label, text) -> str:
+    """A label and its text in the reader's punctuation: "已落实：已修复" in Chinese, "Implemented: repaired" in
+    English (never an ASCII colon after a Chinese label)."""
+    return pgettext("a label and its text", "%(label)s: %(text)s") % {"label": label, "text": text}
 
 
 def halfwidth(text: str) -> str:

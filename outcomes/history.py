@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from consult_portal import audit, backfill
 from consult_portal.models import ResponsibleUnit
+from consult_portal.typography import labelled
 from sessions.models import Meeting, RecordItem
 from topics import services as topic_services
 from topics.models import Topic
@@ -228,7 +229,7 @@ def _history(item: OutcomeItem, by, *, answered_on: date | None, tallies: Sequen
     note = str(_("补录"))
     lines = [(EK.HANDED_OVER, moment(item.handed_over_on), f"{item.unit.name} · {item.deadline.isoformat()} · {note}")]
     if answered_on is not None:
-        lines.append((EK.ANSWERED, moment(answered_on), f"{item.get_status_display()}: {item.answer}"))
+        lines.append((EK.ANSWERED, moment(answered_on), labelled(item.get_status_display(), item.answer)))
     if item.closed_at is not None:
         lines.append((EK.ACCEPTED, item.closed_at, item.get_status_display()))
     if item.published_at is not None:

@@ -22,6 +22,7 @@ from consult_portal import audit, numbering
 from consult_portal.models import Notification, ResponsibleUnit, Role, User
 from consult_portal.notifications import notify as queue_notification
 from consult_portal.notifications import tell_users
+from consult_portal.typography import labelled
 from members.models import Member
 from sessions.models import Meeting, RecordItem
 from topics import services as topic_services
@@ -227,7 +228,7 @@ def outcome_answer(
     item.status = OS.ANSWERED
     item.save(update_fields=["answer", "answer_status", "reason", "status"])
     audit.record(actor=by, action="outcome_answer", obj=item, before=before, after=audit.snapshot(item, AUDIT_FIELDS))
-    _event(item, EK.ANSWERED, by, f"{item.get_answer_status_display()}: {item.answer}")
+    _event(item, EK.ANSWERED, by, labelled(item.get_answer_status_display(), item.answer))
     if not notify:
         return item
     answers = OutcomeEvent.objects.filter(item=item, kind=EK.ANSWERED).count()
@@ -399,7 +400,7 @@ def outcome_change_deadline(*, item: OutcomeItem, deadline: date, reason: str, b
         before=before,
         after=audit.snapshot(item, AUDIT_FIELDS) | {"reason": reason.strip()},
     )
-    _event(item, EK.DEADLINE, by, f"{old.isoformat()} → {deadline.isoformat()}: {reason.strip()}")
+    _event(item, EK.DEADLINE, by, labelled(f"{old.isoformat()} → {deadline.isoformat()}", reason.strip()))
     tell_users(
         unit_users(item),
         kind="outcome_deadline",

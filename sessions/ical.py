@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from icalendar import Calendar, Event
 
 from consult_portal import links
+from consult_portal.typography import labelled
 
 from .models import Meeting
 
@@ -40,19 +42,19 @@ def event_uid(meeting: Meeting) -> str:
 
 def _location(meeting: Meeting) -> str:
     parts = [meeting.place or meeting.platform.address, meeting.platform.name]
-    return ", ".join(dict.fromkeys(p for p in parts if p))
+    return pgettext("between the parts of an address", ", ").join(dict.fromkeys(p for p in parts if p))
 
 
 def _description(meeting: Meeting, url: str) -> str:
     lines = []
     if meeting.status in STATUS:
-        lines += [f"{meeting.get_status_display()}: {meeting.status_reason}", ""]
+        lines += [labelled(meeting.get_status_display(), meeting.status_reason), ""]
     topics = [topic.title for topic in meeting.topics.all()]
     if topics:
         lines.append(_("Topics:"))
         lines += [f"- {title}" for title in topics]
         lines.append("")
-    lines.append(_("Form") + f": {meeting.get_form_display()}")
+    lines.append(labelled(_("Form"), meeting.get_form_display()))
     if meeting.how_to_take_part:
         lines += ["", _("How to take part:"), meeting.how_to_take_part]
     lines += ["", url]
