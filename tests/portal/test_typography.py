@@ -95,3 +95,15 @@ def test_no_template_puts_an_ascii_mark_after_a_translated_label_or_beside_chine
             if ascii_beside_chinese(line.strip()):
                 found.append(f"{path.name}: {line.strip()}")
     assert found == []
+
+
+def test_a_label_and_its_text_take_the_readers_colon():
+    """Needs the translations of /tmp/translations/docs.po (#18) in the catalogue."""
+    from django.utils import translation
+
+    from consult_portal.typography import labelled
+
+    with translation.override("zh-hans"):
+        assert labelled("已落实", "已修复") == "已落实：已修复"
+    with translation.override("en"):
+        assert labelled("Implemented", "repaired") == "Implemented: repaired"
