@@ -6,10 +6,13 @@ from .backdate import BackdateStage
 from .meetings import MeetingsStage
 from .outcomes import OutcomesStage
 from .people import PeopleStage
+from .seeds import SeedsStage
 from .topics import TopicsStage
 
 
-class DemoBuilder(AreasStage, PeopleStage, TopicsStage, MeetingsStage, AttendanceStage, OutcomesStage, BackdateStage):
+class DemoBuilder(
+    AreasStage, PeopleStage, TopicsStage, MeetingsStage, AttendanceStage, OutcomesStage, SeedsStage, BackdateStage
+):
     """Builds the whole demo county in one pass; every choice comes from its seeded random streams."""
 
     def build(self) -> None:
@@ -31,4 +34,5 @@ class DemoBuilder(AreasStage, PeopleStage, TopicsStage, MeetingsStage, Attendanc
         self.run_merged(topics)
         self.run_outcomes(meetings)
         self.run_conclusions(topics)
+        self.build_seed_figures()
         self.backdate(topics, meetings)
