@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from consult_portal import audit, backfill
 from consult_portal.models import ResponsibleUnit
@@ -252,14 +251,3 @@ def _history(item: OutcomeItem, by, *, answered_on: date | None, tallies: Sequen
     for kind, at, text in lines:
         event = OutcomeEvent.objects.create(item=item, kind=kind, actor=actor, note=text)
         OutcomeEvent.objects.filter(pk=event.pk).update(at=at)
-
-
-def tally_count_error(tally: Tally, size: int) -> str | None:
-    """The tally form's refusal when its counts do not add up to the people asked."""
-    if tally.sample_size == size:
-        return None
-    return ngettext(
-        "The counts add up to %(total)d, not to the %(size)d person asked.",
-        "The counts add up to %(total)d, not to the %(size)d people asked.",
-        size,
-    ) % {"total": tally.sample_size, "size": size}
