@@ -113,6 +113,15 @@ class PerformanceWeights(models.Model):
     topic_recommended = models.PositiveSmallIntegerField(_("points per topic recommended"), default=1)
     topic_accepted = models.PositiveSmallIntegerField(_("points per recommended topic accepted"), default=3)
     suggestion_adopted = models.PositiveSmallIntegerField(_("points per suggestion adopted"), default=5)
+    # Quality beside the counts (#16): what came of what the member raised and supervised.
+    suggestion_implemented = models.PositiveSmallIntegerField(
+        _("extra points per suggestion fully implemented"), default=3
+    )
+    supervised_satisfied = models.PositiveSmallIntegerField(
+        _("points per supervised item residents are satisfied with"),
+        default=2,
+        help_text=_("An item the member supervised, published, with at least 5 answers counted and 80% satisfied."),
+    )
 
     class Meta:
         verbose_name = _("performance weights")

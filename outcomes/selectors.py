@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
 from consult_portal.access import object_for_user
@@ -93,6 +93,24 @@ def unverified(items: QuerySet | None = None, by: str | None = None) -> dict:
     """The online answers without a confirmed phone, shaped as `satisfaction`: kept and shown apart, never counted
     in a rate."""
     return satisfaction(items, by, _verified=False)
+
+
+def with_counted_answers(items: QuerySet) -> QuerySet:
+    """Each item with `counted_satisfied` and `counted_total`: its answers as `satisfaction` counts them (verified
+    online answers and the staff's tallies), computed in SQL for rules that need one item's rate inside a query
+    (the members' points for the items they supervised)."""
+
+    def per_item(rows: QuerySet, expression):
+        rows = rows.filter(item=OuterRef("pk")).order_by().values("item").annotate(n=expression).values("n")
+        return Coalesce(Subquery(rows[:1], output_field=IntegerField()), Value(0))
+
+    verified = SatisfactionResponse.objects.filter(verified=True)
+    tallies = SurveyTally.objects.all()
+    return items.annotate(
+        counted_satisfied=per_item(verified.filter(rating__in=SATISFIED_RATINGS), Count("pk"))
+        + per_item(tallies, Sum("very_satisfied") + Sum("satisfied") + Sum("basically_satisfied")),
+        counted_total=per_item(verified, Count("pk")) + per_item(tallies, Sum("sample_size")),
+    )
 
 
 def rating_counts(item: OutcomeItem) -> dict[int, int]:

@@ -69,10 +69,24 @@ def performance_export(request):
             _("Topics recommended"),
             _("Topics accepted"),
             _("Suggestions adopted"),
+            _("Suggestions fully implemented"),
+            _("Supervised items residents are satisfied with"),
             _("Points"),
         ],
         rows=(
-            [rank, m.name, m.sector.name, m.attended, m.researched, m.recommended, m.accepted, m.adopted, m.points]
+            [
+                rank,
+                m.name,
+                m.sector.name,
+                m.attended,
+                m.researched,
+                m.recommended,
+                m.accepted,
+                m.adopted,
+                m.implemented,
+                m.satisfied,
+                m.points,
+            ]
             for rank, m in ranked
         ),
     )

@@ -12,6 +12,7 @@ from tests.factories import MeetingFactory, MemberFactory, OutcomeFactory, Platf
 
 YEAR = 2026
 URL = "/staff/members/performance/"
+QUALITY_WEIGHTS = {"suggestion_implemented": 3, "supervised_satisfied": 2}
 
 
 def _at(year, month=6):
@@ -53,8 +54,10 @@ def test_points_match_a_hand_count(client, office, record):
     wang, li = rows["王委员"], rows["李委员"]
     assert (wang.attended, wang.researched, wang.recommended, wang.accepted, wang.adopted) == (2, 1, 0, 0, 1)
     assert (li.attended, li.researched, li.recommended, li.accepted, li.adopted) == (0, 2, 3, 2, 0)
-    # default weights: 3 per meeting, 2 per research, 1 per topic, 3 per accepted topic, 5 per adopted suggestion
-    assert wang.points == 2 * 3 + 1 * 2 + 1 * 5 == 13
+    assert (wang.implemented, wang.satisfied, li.implemented, li.satisfied) == (1, 0, 0, 0)
+    # default weights: 3 per meeting, 2 per research, 1 per topic, 3 per accepted topic, 5 per adopted suggestion,
+    # 3 more when it is fully implemented
+    assert wang.points == 2 * 3 + 1 * 2 + 1 * 5 + 1 * 3 == 16
     assert li.points == 2 * 2 + 3 * 1 + 2 * 3 == 13
 
 
@@ -62,12 +65,13 @@ def test_office_staff_change_the_weights_and_the_ranking_follows(client, office,
     client.force_login(office)
     client.post(
         f"{URL}?year={YEAR}",
-        {"meeting_attended": 3, "research": 2, "topic_recommended": 1, "topic_accepted": 3, "suggestion_adopted": 10},
+        {"meeting_attended": 3, "research": 2, "topic_recommended": 1, "topic_accepted": 3, "suggestion_adopted": 10}
+        | QUALITY_WEIGHTS,
     )
     assert PerformanceWeights.current().suggestion_adopted == 10
     html = client.get(URL, {"year": YEAR}).content.decode()
     assert html.index("王委员") < html.index("李委员")
-    assert f'data-member="{record["wang"].pk}" data-points="18"' in html
+    assert f'data-member="{record["wang"].pk}" data-points="21"' in html
     assert AuditEntry.objects.filter(action="performance_weights", actor=office).exists()
 
 
@@ -75,7 +79,8 @@ def test_bad_weights_are_refused_and_kept(client, office, record):
     client.force_login(office)
     response = client.post(
         URL,
-        {"meeting_attended": -1, "research": 2, "topic_recommended": 1, "topic_accepted": 3, "suggestion_adopted": 5},
+        {"meeting_attended": -1, "research": 2, "topic_recommended": 1, "topic_accepted": 3, "suggestion_adopted": 5}
+        | QUALITY_WEIGHTS,
     )
     assert response.status_code == 400
     assert PerformanceWeights.current().meeting_attended == 3
@@ -100,7 +105,7 @@ def test_the_export_reopens_with_the_same_ranking(client, office, record):
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     page = client.get(URL, {"year": YEAR}).context["page"].object_list
-    assert [(r[1], r[8]) for r in rows] == [(m.name, m.points) for m in page]
+    assert [(r[1], r[8], r[9], r[10]) for r in rows] == [(m.name, m.implemented, m.satisfied, m.points) for m in page]
 
 
 def test_the_ranking_uses_the_same_queries_at_two_sizes(client, office, record, town_a, django_assert_max_num_queries):
