@@ -52,7 +52,7 @@ def test_the_hand_over_form_offers_one_problem_and_takes_more(client, office, su
     client.force_login(office)
     page = client.get(f"/staff/outcomes/new/?record_item={suggestion.pk}").content.decode()
     assert _input(page, "problems_solved").get("value") == "1"
-    assert "解决问题数" in page
+    assert "解决问题" in page
     assert _hand_over(client, suggestion, unit, problems_solved="3").status_code == 302
     item = OutcomeItem.objects.get(record_item=suggestion)
     assert item.problems_solved == 3
@@ -119,7 +119,7 @@ def test_the_public_result_says_how_many_problems_were_solved(client, town_a):
     )
     tree = lxml_html.fromstring(client.get(f"/outcomes/{item.pk}/").content.decode())
     (row,) = tree.xpath("//dd[@data-problems-solved]/..")
-    assert row.xpath("dt")[0].text_content().strip() == "解决问题数"
+    assert row.xpath("dt")[0].text_content().strip() == "解决问题"
     assert row.xpath("dd")[0].text_content().strip() == "3"
 
 
@@ -127,7 +127,7 @@ def test_the_items_export_has_the_problems_solved(client, office, items_a):
     OutcomeItem.objects.filter(pk=items_a[0].pk).update(problems_solved=4)
     client.force_login(office)
     header, *rows = rows_of(client.get(reverse("outcomes:items-xlsx")))
-    column = header.index("解决问题数")
+    column = header.index("解决问题")
     assert {row[0]: row[column] for row in rows}[items_a[0].pk] == 4
 
 

@@ -110,7 +110,7 @@ def test_the_participation_recorded_is_shown_with_its_rate_on_the_staff_and_publ
             "member-times": "6",
         }
         labels = [dt.text_content().strip() for dt in tree.xpath("//dl[@data-participation]//dt")]
-        assert labels == ["受邀居民数", "参与居民数", "居民参与率", "参与部门数", "委员参与人次"]
+        assert labels == ["邀请群众", "参与群众", "群众参与率", "参与部门", "委员参与人次"]
 
 
 @pytest.mark.parametrize(
@@ -121,12 +121,12 @@ def test_the_participation_recorded_is_shown_with_its_rate_on_the_staff_and_publ
         (
             {"record-residents_attended": "34"},
             "record-residents_attended",
-            "多于受邀居民（30 人）与自发前来居民（3 人）",
+            "多于邀请群众（30 人）与自发参与群众（3 人）",
         ),
         (
             {"record-residents_attended": "45", "record-residents_invited": "50"},
             "record-residents_attended",
-            "参与居民计入参会人数：最多 40 人",
+            "参与群众计入参会人数：最多 40 人",
         ),
     ],
 )
@@ -187,7 +187,7 @@ def test_the_meetings_export_has_the_participation(client, office, platform_a):
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])
-    assert header[-5:] == ["受邀居民数", "参与居民数", "居民参与率（%）", "参与部门数", "委员参与人次"]
+    assert header[-5:] == ["邀请群众", "参与群众", "群众参与率（%）", "参与部门", "委员参与人次"]
     by_title = {row[2]: row[-5:] for row in rows[1:]}
     assert by_title[recorded.title] == (40, 30, 75.0, None, 5)
     assert by_title["未统计的会"] == (None, None, None, None, None)
