@@ -135,7 +135,7 @@ class MeetingLedgerImporter(Importer):
                         % {"platform": platform.name, "town": town.name, "named": named.name}
                     )
                 town = town or named
-            if platform is not None and town is None and not cells["town"]:
+            if platform is not None and town is None and not cells["town"] and not meeting_history.county_topics():
                 row.refuse(_("镇街: %s is a county platform: name the town whose topic it consulted.") % platform.name)
             form = forms.get(cells["form"].lower()) if cells["form"] else Meeting.Form.MEETING
             if form is None:
@@ -252,7 +252,7 @@ class MeetingLedgerImporter(Importer):
         title, town_id = data["topic"]
         topic = meeting_history.history_topic(
             title=title,
-            town=Area.objects.get(pk=town_id),
+            town=Area.objects.get(pk=town_id) if town_id else None,
             year=data["year"],
             by=by,
             source=data["source"],

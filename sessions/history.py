@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult_portal import audit, backfill
+from consult_portal import audit, backfill, office
 from consult_portal.models import Area
 from topics.models import Topic, TopicEvent
 
@@ -53,10 +53,15 @@ def town_of(platform: Platform) -> Area | None:
     return None
 
 
+def county_topics() -> bool:
+    """Whether a topic may belong to the county rather than a town (then a county platform's meeting needs no town)."""
+    return Topic._meta.get_field("town").null
+
+
 def history_topic(
     *,
     title: str,
-    town: Area,
+    town: Area | None,
     year: int,
     by,
     source: str = Topic.Source.PARTY,
@@ -65,12 +70,13 @@ def history_topic(
     recommended_by=None,
     description: str = "",
 ) -> Topic:
-    """The topic of `town` and `year` called `title`, entered consulted when the portal has none (补录)."""
+    """The topic of `town` (None: the county's) and `year` called `title`, entered consulted when the portal has none
+    (补录)."""
     topic = Topic.objects.filter(title=title.strip(), town=town, year=year).order_by("pk").first()
     if topic is not None:
         return topic
     if source == Topic.Source.PARTY and not requesting_body.strip():
-        requesting_body = town.name
+        requesting_body = town.name if town is not None else office.current().office_name
     topic = Topic(
         title=title.strip(),
         description=(description or title).strip(),

@@ -98,7 +98,7 @@ class HistoryMeetingForm(MeetingForm):
             except ValidationError as error:
                 add_errors(self, error)
         platform = data.get("platform")
-        if platform is not None and history.town_of(platform) is None:
+        if platform is not None and history.town_of(platform) is None and not history.county_topics():
             self.add_error("platform", _("Enter the meeting at a platform of a town, whose topic it consulted."))
         counts = ("attendance_count", "walk_in_count", *history.PARTICIPATION)
         if not any(name in self.errors for name in counts):
