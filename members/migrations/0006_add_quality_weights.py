@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='performanceweights',
             name='supervised_satisfied',
-            field=models.PositiveSmallIntegerField(default=2, help_text='An item the member supervised, published, with at least 5 answers counted and 80% satisfied.', verbose_name='points per supervised item residents are satisfied with'),
+            field=models.PositiveSmallIntegerField(default=2, help_text='An item the member supervised, published, with at least 5 answers counted and 80 per cent satisfied.', verbose_name='points per supervised item residents are satisfied with'),
         ),
     ]
