@@ -93,3 +93,22 @@ def test_a_resident_reads_the_statistics_on_a_phone_with_the_keyboard(phone, cou
     assert f"year={YEAR}" in phone.url
     csv = phone.request.get(phone.locator("a[href$='.csv']").get_attribute("href"))
     assert csv.ok and csv.body().startswith(b"\xef\xbb\xbf")
+
+
+def test_the_charts_start_only_after_the_page_is_painted(phone, leader, county, town_a, town_b, village_a):
+    """#18: the tables show at once; Chart.js is fetched after the first paint and draws without blocking it."""
+    build_year(county, town_a, town_b, village_a)
+    _login(phone, "leader1")
+    phone.goto("/staff/dashboard/")
+    phone.wait_for_function("() => document.querySelectorAll('.dashboard-charts canvas[data-drawn]').length === 3")
+    timing = phone.evaluate(
+        """() => {
+            const paint = performance.getEntriesByName("first-contentful-paint")[0];
+            const chart = performance.getEntriesByType("resource").find((entry) => entry.name.includes("chart.umd"));
+            const blocking = [...document.scripts].filter((s) => s.src && !s.defer && !s.async).map((s) => s.src);
+            return {paint: paint.startTime, chart: chart.startTime, blocking: blocking.join(" ")};
+        }"""
+    )
+    assert timing["chart"] > timing["paint"]
+    assert "chart" not in timing["blocking"] and "dashboard" not in timing["blocking"]
+    assert phone.locator("td[data-figure=meetings_held]").inner_text() == "4"
