@@ -50,7 +50,7 @@ def assignment_sheet(item: OutcomeItem) -> AssignmentSheet:
             SheetRow(_("Contact person"), (item.contact_name, item.contact_phone), kind="contact"),
             SheetRow(_("Source"), source, kind="source"),
             SheetRow(_("Outcome item"), item.text),
-            SheetRow(_("Handed over"), item.created_at, kind="date"),
+            SheetRow(_("Handed over"), item.handed_over_on, kind="date"),
             SheetRow(_("Handling deadline"), item.deadline, kind="deadline"),
             SheetRow(_("Requirements"), requirements()),
         ],

@@ -45,7 +45,7 @@ def _assignment_sheet(document, item: OutcomeItem, *, first: bool):
         masthead(document, title=sheet.title, number=sheet.number, addressee=item.unit.name)
     table(document, [[row.label, _cell(row)] for row in sheet.rows])
     table(document, [list(sheet.signatures), ["\n\n\n", "\n\n\n"]], widths=[78, 78])
-    sign_off(document, date=item.created_at)
+    sign_off(document, date=item.handed_over_on)
     return document
 
 
