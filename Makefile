@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEV_ENV := DEBUG=1
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: run test install lint messages worker beat clean
+.PHONY: run test install lint messages worker worker-email beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,19 @@ messages: install
 	$(DEV_ENV) $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles
 	$(DEV_ENV) $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
+# Production runs each as a service (README "Workers"): notices, SMS and the periodic jobs; email on its own queue, so a
+# slow mail server holds up nothing else; beat, its schedule file where it survives a redeploy.
+CELERY_QUEUE ?= celery
+BEAT_SCHEDULE ?= celerybeat-schedule
+
 worker: install
-	$(BIN)/celery -A consult_portal worker -l info
+	$(BIN)/celery -A consult_portal worker -Q $(CELERY_QUEUE) -n main@%h -l info
+
+worker-email: install
+	$(BIN)/celery -A consult_portal worker -Q $(CELERY_QUEUE)-email -n email@%h -l info
 
 beat: install
-	$(BIN)/celery -A consult_portal beat -l info
+	$(BIN)/celery -A consult_portal beat -s $(BEAT_SCHEDULE) -l info
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

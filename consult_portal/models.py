@@ -399,6 +399,10 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # Committed on their own around the provider's call (consult_portal/notifications.py, "Exactly once"): when the
+    # provider may have had the message (SMTP: the end of its data was sent), and what the provider called it.
+    handed_at = models.DateTimeField(_("handed to the provider"), null=True, blank=True)
+    provider_id = models.CharField(_("provider's reference"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -471,3 +475,17 @@ class PhoneCode(models.Model):
 
     def __str__(self):
         return f"{self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DailyRun(models.Model):
+    """A day on which a daily job (`job`: "outcome_scan") finished: the next run catches up from the last one."""
+
+    job = models.CharField(max_length=40)
+    day = models.DateField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="daily_run_once_a_day")]
+
+    def __str__(self):
+        return f"{self.job} {self.day}"

@@ -4,6 +4,14 @@
 `deliver` claims the row with a conditional UPDATE before sending, so a task run twice,
 or by two workers, delivers once. A failure leaves the row failed with a time for the next
 attempt; `sweep` re-enqueues those and any claim left behind by a crashed worker.
+
+Exactly once across a crash. The claim is renewed while the send runs (a heartbeat), so only a stopped worker's
+claim goes stale. Just before the provider can take the message (SMTP: before the line that ends its data) the row
+records `handed_at` in a transaction of its own; once the provider accepted it, `sent` with the provider's
+reference. A stale row without `handed_at` provably reached no provider and is sent again; one with it is first
+settled by asking the provider (an SMS gateway with `status`), and sent again, with the same idempotency key or
+Message-ID, only when the provider says it never had it or cannot say (README, "What each channel promises").
+In-app rows have no provider: marking them sent is the delivery.
 """
 
 import logging
@@ -12,12 +20,12 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from . import links, sms
+from . import delivery, links, mail, sms
 from .models import Notification, NotificationPreference
 from .privacy import mask_phone
 
@@ -58,7 +66,7 @@ def notify(
         existing.queued = False
         return existing
     notification.queued = True
-    transaction.on_commit(lambda: enqueue(notification.pk), robust=True)
+    transaction.on_commit(lambda: enqueue(notification.pk, channel), robust=True)
     return notification
 
 
@@ -122,22 +130,21 @@ def channels_for(user, preference: NotificationPreference | None, *, email: bool
     return found
 
 
-def enqueue(notification_id: int) -> bool:
-    """Hand one row to a worker; False when the broker cannot be reached, and the row waits for `sweep`.
+def enqueue(notification_id: int, channel: str | None = None) -> bool:
+    """Hand one row to a worker, email to the email queue; False when the broker cannot take it, and the row waits
+    for `sweep`.
 
-    Publishing is not retried and a broker error does not propagate: the request that committed the row must
-    not wait on, or fail with, a broker that is down. The row is safe in the outbox either way.
+    Publishing is not retried, waits at most NOTIFICATION_PUBLISH_TIMEOUT and a broker error does not propagate:
+    the request that committed the row must not wait on, or fail with, a broker that is down or frozen. The row is
+    safe in the outbox either way. `channel` None: read from the row.
     """
-    from kombu.exceptions import OperationalError
-
     from .tasks import deliver_notification
 
-    try:
-        deliver_notification.apply_async((notification_id,), retry=False)
-    except OperationalError as exc:
-        logger.warning("Broker unavailable: notification %s waits in the outbox (%s)", notification_id, exc)
-        return False
-    return True
+    if channel is None:
+        channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True).first()
+    queue = delivery.queue_for(channel, deliver_notification.app)
+    what = f"notification {notification_id}"
+    return delivery.publish(deliver_notification, (notification_id,), queue=queue, what=what)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -161,19 +168,36 @@ def absolute(link: str) -> str:
     return links.absolute(link)
 
 
-def _send(notification: Notification) -> None:
+def _handed(notification: Notification) -> None:
+    """The provider may have the message from now on: say so durably before it can."""
+    notification.handed_at = timezone.now()
+    if not delivery.record(notification, handed_at=notification.handed_at):
+        raise RuntimeError("Another attempt took this notification over.")
+
+
+def _send(notification: Notification) -> str:
+    """Send through the row's channel; return the provider's reference."""
     if notification.channel == Notification.Channel.INAPP:
-        return  # the inbox shows sent rows: marking it sent is the delivery
+        return ""  # the inbox shows sent rows: marking it sent is the delivery
     link = absolute(notification.link) if notification.link else ""
     if notification.channel == Notification.Channel.EMAIL:
         to = notification.address or (notification.recipient.email if notification.recipient else "")
         if not to:
             raise ValueError("No email address for this recipient.")
         text = "\n\n".join(part for part in (notification.body, link) if part)
-        send_mail(notification.subject, text, None, [to], fail_silently=False)
-    elif notification.channel == Notification.Channel.SMS:
+        connection = get_connection(fail_silently=False)
+        hooked = isinstance(connection, mail.EmailBackend)  # it says when the data ends; others are handed now
+        message = mail.build(notification, to, text, on_end_of_data=(lambda: _handed(notification)) if hooked else None)
+        if not hooked:
+            _handed(notification)
+        connection.send_messages([message])
+        return getattr(message, "provider_reply", "") or message.extra_headers["Message-ID"]
+    if notification.channel == Notification.Channel.SMS:
         text = " ".join(part for part in (notification.subject, notification.body, link) if part)
-        sms.get_backend().send(notification.address, text)
+        backend = sms.get_backend()
+        _handed(notification)
+        return backend.send(notification.address, text, key=delivery.idempotency_key(notification)) or ""
+    raise ValueError(f"Unknown channel {notification.channel!r}.")
 
 
 def sms_over_daily_limit(notification: Notification) -> bool:
@@ -210,20 +234,29 @@ def deliver(notification_id: int) -> bool:
         )
         return False
     try:
-        _send(notification)
+        # A worker stopped while the provider had it: ask the provider first (`delivery.settle`).
+        reference = delivery.settle(notification) if notification.handed_at else None
+        if reference is None:
+            with delivery.heartbeat(notification):
+                reference = _send(notification)
     except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded and retried
         logger.warning("Delivery of notification %s failed: %s", notification_id, exc)
         more = notification.attempts < settings.NOTIFICATION_MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification_id).update(
+        delivery.record(
+            notification,
             status=Notification.Status.FAILED,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
             next_attempt_at=timezone.now() + backoff(notification.attempts) if more else None,
         )
         return False
-    Notification.objects.filter(pk=notification_id).update(
-        status=Notification.Status.SENT, sent_at=timezone.now(), next_attempt_at=None, last_error=""
+    return delivery.record(
+        notification,
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=None,
+        last_error="",
+        provider_id=reference[:200],
     )
-    return True
 
 
 def cancel_pending(*, dedup_prefix: str) -> int:
@@ -252,10 +285,10 @@ def due_for_delivery():
 
 
 def sweep() -> int:
-    ids = list(due_for_delivery().values_list("pk", flat=True)[:1000])
+    rows = list(due_for_delivery().values_list("pk", "channel")[:1000])
     handed = 0
-    for notification_id in ids:
-        if not enqueue(notification_id):
+    for notification_id, channel in rows:
+        if not enqueue(notification_id, channel):
             break  # the broker is down: the rest waits for the next sweep
         handed += 1
     return handed

@@ -220,12 +220,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Redis: broker, result store and cache when REDIS_URL is set; otherwise tasks run in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    # A Redis that stops answering must not hang a request: the rate limits then let submissions through.
+    # A Redis that stops answering must not hang a request: each call waits REDIS_CACHE_TIMEOUT seconds at most, and
+    # after one that did not answer, none is made for REDIS_BREAKER_SECONDS (consult_portal/redis_cache.py). The rate
+    # limits then let submissions through; the office settings come from the database.
+    REDIS_CACHE_TIMEOUT = env.float("REDIS_CACHE_TIMEOUT", default=0.25)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "consult_portal.redis_cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": REDIS_CACHE_TIMEOUT, "socket_timeout": REDIS_CACHE_TIMEOUT},
         }
     }
 else:
@@ -241,6 +244,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly when the broker is down or hung: the notification waits in the outbox for the sweeper.
+# A request waits NOTIFICATION_PUBLISH_TIMEOUT seconds at most for the publish after its commit (consult_portal/
+# delivery.py), and a Redis that did not answer is not asked again for REDIS_BREAKER_SECONDS (consult_portal/
+# breaker.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
@@ -248,13 +254,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
+NOTIFICATION_PUBLISH_TIMEOUT = env.float("NOTIFICATION_PUBLISH_TIMEOUT", default=1.0)
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=15)
 CELERY_TIMEZONE = TIME_ZONE
-# Several installations (or test runs) can share one Redis by using their own queue.
+# Several installations (or test runs) can share one Redis by using their own queue. Email is delivered from a queue
+# of its own (default: the default queue's name + "-email"), by its own worker: a slow mail server holds up nothing
+# else (README, "Workers").
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_EMAIL_QUEUE = env.str("CELERY_EMAIL_QUEUE", default="")
+# Where beat keeps the time each periodic task last ran (README: /var/lib/consult/celerybeat-schedule in production).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default="celerybeat-schedule")
 
 # Mail: EMAIL_URL (smtp://user:pass@host:587, consolemail://, filemail:///path) or the console in development.
+# Every SMTP read and write gives up after EMAIL_TIMEOUT seconds (or ?timeout=10 in EMAIL_URL); ?tls=True and ?ssl=True
+# in EMAIL_URL switch on STARTTLS and SMTPS (as do the schemes smtp+tls:// and smtp+ssl://).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 if "EMAIL_URL" in env:
-    vars().update(env.email_url("EMAIL_URL"))
+    _email = env.email_url("EMAIL_URL")
+    _options = {key.lower(): value for key, value in _email.pop("OPTIONS", {}).items()}
+    vars().update(_email)
+    if "timeout" in _options:
+        EMAIL_TIMEOUT = float(_options["timeout"])
+    for _option, _setting in (("tls", "EMAIL_USE_TLS"), ("ssl", "EMAIL_USE_SSL")):
+        if _option in _options:
+            vars()[_setting] = str(_options[_option]).lower() in ("1", "true", "yes", "on")
     if EMAIL_BACKEND.endswith("filebased.EmailBackend"):  # noqa: F821 - set just above
         # django-environ drops the leading slash of filemail:///abs/path.
         EMAIL_FILE_PATH = "/" + EMAIL_FILE_PATH.lstrip("/")  # noqa: F821
@@ -262,6 +285,9 @@ else:
     EMAIL_BACKEND = (
         "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
     )
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # The same, saying when a message's data ends, for the outbox's exactly-once (consult_portal/mail.py).
+    EMAIL_BACKEND = "consult_portal.mail.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@consult.example.gov.cn")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -270,12 +296,20 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # SMS to residents: a backend chosen by dotted path; the console backend only logs.
 SMS_BACKEND = env.str("SMS_BACKEND", default="consult_portal.sms.ConsoleBackend")
+# Seconds a gateway backend waits for its gateway (consult_portal/sms.py); HttpGatewayBackend's URL and token.
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10)
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 # SMS one number gets a day at most (anyone can type a number into the public form); more are cancelled, not sent.
 SMS_PER_NUMBER_PER_DAY = env.int("SMS_PER_NUMBER_PER_DAY", default=5)
 
-# Notification outbox: delivery attempts before a row stays failed, and when a claim counts as stale.
+# Notification outbox: delivery attempts before a row stays failed, and when a claim counts as stale. A send renews its
+# claim every NOTIFICATION_HEARTBEAT_SECONDS and is stopped after NOTIFICATION_TIME_LIMIT seconds (soft: 2/3 of it),
+# so a claim older than NOTIFICATION_STALE_CLAIM_MINUTES is a stopped worker's.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
-NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", default=10)
+NOTIFICATION_STALE_CLAIM_MINUTES = env.int("NOTIFICATION_STALE_CLAIM_MINUTES", default=3)
+NOTIFICATION_HEARTBEAT_SECONDS = env.float("NOTIFICATION_HEARTBEAT_SECONDS", default=20)
+NOTIFICATION_TIME_LIMIT = env.int("NOTIFICATION_TIME_LIMIT", default=90)
 
 # The office named on pages and documents; empty means the translated generic name. This and the settings below
 # marked "office setting" are the defaults of a new installation: office staff change them on /staff/settings/.

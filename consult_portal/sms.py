@@ -1,11 +1,21 @@
 """SMS to residents behind a small backend interface, chosen by `SMS_BACKEND`.
 
-A real gateway is a class with `send(phone, text)` that raises on failure. How many messages one number gets a day
+A backend is a class with `send(phone, text, *, key)` that raises on failure and returns the gateway's reference
+for the message (or ""). `key` is the notification's idempotency key, the same on every attempt: a gateway that
+takes one (an `OutId`, an `Idempotency-Key` header) must be given it, so that it drops a second message with the
+same key. A backend whose gateway can say whether it accepted a key also has `status(key)`: the gateway's reference
+when it did, None when it never had that key. The outbox asks it before sending again a message whose worker died
+while the gateway had it (`consult_portal.notifications`); without `status` such a message is sent again, with the
+same key. Every call to a gateway has a timeout: SMS_TIMEOUT seconds. How many messages one number gets a day
 is limited before any backend is asked (`consult_portal.notifications`, SMS_PER_NUMBER_PER_DAY).
 """
 
+import json
 import logging
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -29,17 +39,52 @@ def masked(text: str) -> str:
 class ConsoleBackend:
     """Development: writes the message to the log instead of sending it, the number and any code masked."""
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, key: str = "") -> str:
         logger.info("SMS to %s: %s", mask_phone(phone), masked(text))
+        return ""
 
 
 class LocmemBackend:
-    """Tests: keeps sent messages in `LocmemBackend.outbox`."""
+    """Tests: keeps sent messages in `LocmemBackend.outbox`, and their keys in `LocmemBackend.keys`."""
 
     outbox: list[tuple[str, str]] = []
+    keys: list[str] = []
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, key: str = "") -> str:
         LocmemBackend.outbox.append((phone, text))
+        LocmemBackend.keys.append(key)
+        return f"locmem-{len(LocmemBackend.outbox)}"
+
+
+class HttpGatewayBackend:
+    """A gateway spoken to in JSON over HTTP(S), at SMS_GATEWAY_URL with the token SMS_GATEWAY_TOKEN.
+
+    `send` POSTs {"phone", "text", "key"} with the key also as the `Idempotency-Key` header and reads {"id"};
+    `status` GETs SMS_GATEWAY_URL/<key>: 200 with {"id"} when the gateway has the message, 404 when it has not.
+    Each request gives up after SMS_TIMEOUT seconds. A provider with another API gets its own class of this shape.
+    """
+
+    def _request(self, url: str, data: dict | None = None):
+        headers = {"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}", "Accept": "application/json"}
+        body = None
+        if data is not None:
+            body = json.dumps(data).encode()
+            headers.update({"Content-Type": "application/json", "Idempotency-Key": data["key"]})
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=settings.SMS_TIMEOUT) as response:  # noqa: S310 - configured URL
+            return json.loads(response.read() or b"{}")
+
+    def send(self, phone: str, text: str, *, key: str = "") -> str:
+        return str(self._request(settings.SMS_GATEWAY_URL, {"phone": phone, "text": text, "key": key}).get("id", ""))
+
+    def status(self, key: str) -> str | None:
+        try:
+            found = self._request(f"{settings.SMS_GATEWAY_URL.rstrip('/')}/{urllib.parse.quote(key)}")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise
+        return str(found.get("id", ""))
 
 
 def get_backend():

@@ -1,9 +1,16 @@
 from celery import shared_task
+from django.conf import settings
 
 from . import notifications
 
 
-@shared_task(ignore_result=True)
+# A send that hangs past its time is stopped (soft: an exception, recorded and retried; hard: the pool process is
+# replaced, and the row settled like any stopped worker's): the worker takes the next message.
+@shared_task(
+    ignore_result=True,
+    soft_time_limit=settings.NOTIFICATION_TIME_LIMIT * 2 // 3,
+    time_limit=settings.NOTIFICATION_TIME_LIMIT,
+)
 def deliver_notification(notification_id: int) -> bool:
     return notifications.deliver(notification_id)
 

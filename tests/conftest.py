@@ -34,6 +34,7 @@ def _clear_cache_and_outboxes():
     # that a page's first request counts the queries of every later one.
     office.assume_unsaved()
     LocmemBackend.outbox.clear()
+    LocmemBackend.keys.clear()
     yield
 
 
@@ -150,7 +151,7 @@ def celery_worker(transactional_db, tmp_path):
                 "worker",
                 "--pool=solo",
                 "-Q",
-                queue,
+                f"{queue},{queue}-email",  # email has a queue of its own (consult_portal.delivery.queue_for)
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",

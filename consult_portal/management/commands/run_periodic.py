@@ -1,7 +1,8 @@
 """The periodic work beside the development server (`make run`): the outbox sweep, the meeting and deadline
 reminders, the digests and the nightly retention jobs, on Celery beat's own schedule (consult_portal/celery.py).
 
-With REDIS_URL set it runs a Celery worker with its beat (`celery -A consult_portal worker --beat --pool=solo`).
+With REDIS_URL set it runs a Celery worker with its beat (`celery -A consult_portal worker --beat --pool=solo`),
+consuming the default queue and the email queue.
 Without, as on a fresh machine with only Python and make, it runs each task in this process when it falls due, every
 --interval seconds; every task runs once at the start, so a demo shows its reminders at once (they are all safe to
 run again). It ends with the process that started it (`make run`'s shell), or on Ctrl-C or SIGTERM.
@@ -58,8 +59,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval=60.0, once=False, **options):
         if settings.REDIS_URL and not once:
+            from consult_portal.celery import app
+            from consult_portal.delivery import queue_for
+
+            # One process for both queues in development; production runs a worker for each (README "Workers").
+            queues = f"{queue_for(None, app)},{queue_for('email', app)}"
             command = [sys.executable, "-m", "celery", "-A", "consult_portal", "worker", "--beat", "--pool=solo"]
-            os.execv(sys.executable, [*command, "-l", "info"])  # noqa: S606 - our own interpreter, fixed arguments
+            os.execv(sys.executable, [*command, "-Q", queues, "-l", "info"])  # noqa: S606 - our own interpreter
         from consult_portal.celery import app
 
         app.loader.import_default_modules()
