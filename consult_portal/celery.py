@@ -38,11 +38,10 @@ app.conf.beat_schedule = {
 }
 
 
-@app.on_after_finalize.connect
-def _daily_schedule(sender, **kwargs):
-    from django.conf import settings
-
-    sender.conf.beat_schedule["send-outcome-reminders"] = {
-        "task": "outcomes.tasks.send_outcome_reminders",
-        "schedule": crontab(hour=settings.OUTCOME_REMINDER_HOUR, minute=0),
-    }
+# The daily deadline scan: beat looks every 15 minutes and the scan runs once a day, at the first look from
+# OUTCOME_REMINDER_HOUR on, catching up with every day it missed (outcomes/reminders.py): a beat down at that hour,
+# or one that lost its schedule file, scans when it is back instead of the next morning.
+app.conf.beat_schedule["send-outcome-reminders"] = {
+    "task": "outcomes.tasks.catch_up_outcome_reminders",
+    "schedule": crontab(minute="*/15"),
+}

@@ -1,12 +1,17 @@
 """Deadline reminders and overdue escalation for outcome items (办理时限提醒与超期督办).
 
-Celery beat runs `scan` every morning; `manage.py send_reminders` runs it by hand (for installations on cron).
+Celery beat asks every 15 minutes (`scan_if_due`) and the scan runs once a day, at the first look from
+OUTCOME_REMINDER_HOUR on: a beat that was down at that hour, or lost its schedule file, scans when it is back, not the
+next morning. `manage.py send_reminders` runs it by hand (for installations on cron). Each scan that finished is
+recorded (`DailyRun`, job "outcome_scan"), and the next one covers everything due since.
 
 The rule. An open item (assigned or in progress) is reminded OUTCOME_REMINDER_DAYS before its deadline
 (7, 3 and 1 days by default): the unit's users get an in-app notice and an email, and the contact person an
 SMS where OUTCOME_REMINDER_SMS is on. A scan that did not run on the day catches up with the nearest reminder
 not yet sent, so an item is never told "7 days" when 2 are left; a reminder whose day came before the item was
-handed over is skipped (the hand-over notice said it all). An item still open after its deadline is overdue:
+handed over is skipped (the hand-over notice said it all). After days without a scan (the portal down), an item
+whose deadline passed meanwhile gets the last reminder it missed, worded as it stands ("overdue by 2 days"), once;
+it is never left to pass its deadline unreminded. An item still open after its deadline is overdue:
 the office, the liaison staff of its town and its supervising members are told once, each in one message for the
 day listing every item newly overdue in their scope (a digest: a catch-up over many items is a few messages, not one
 for each item and person). Each user's channels are theirs to choose (consult_portal/preferences.py).
@@ -27,19 +32,21 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from consult_portal import notifications, office
-from consult_portal.models import Notification, Role, User
+from consult_portal.models import DailyRun, Notification, Role, User
 
 from .models import OutcomeEvent, OutcomeItem
 from .services import staff_link, supervisor_link, unit_link
 
 KIND_DUE = "outcome_due"
 KIND_OVERDUE = "outcome_overdue"
+JOB = "outcome_scan"
 BATCH = 1000
 # A digest lists this many items, then says how many more (the list of overdue items has them all).
 DIGEST_LINES = 50
@@ -60,6 +67,24 @@ def due_offset(deadline: date, handed_on: date, today: date) -> int | None:
         return None
     days = min(candidates)
     return days if handed_on <= deadline - timedelta(days=days) else None
+
+
+def reminder_for(deadline: date, handed_on: date, today: date, since: date | None) -> int | None:
+    """The reminder an open item is due for at the scan of `today`, the last scan before it having been `since`:
+    the one `due_offset` says; for an item whose deadline passed with no scan on or after its last reminder's day
+    (a gap after `since`), that last reminder, once."""
+    if deadline >= today:
+        return due_offset(deadline, handed_on, today)
+    days = offsets()
+    if since is None or not days:
+        return None
+    last = min(days)
+    day = deadline - timedelta(days=last)
+    return last if since < day and handed_on <= day else None
+
+
+def last_scan_before(today: date) -> date | None:
+    return DailyRun.objects.filter(job=JOB, day__lt=today).aggregate(last=Max("day"))["last"]
 
 
 def _rows(
@@ -117,9 +142,9 @@ def _queue(rows: list[Notification]) -> tuple[int, set[str]]:
     ids = []
     for keys in _chunks(list(fresh)):
         ids += Notification.objects.filter(dedup_key__in=keys, status=Notification.Status.PENDING).values_list(
-            "pk", flat=True
+            "pk", "channel"
         )
-    transaction.on_commit(lambda: [notifications.enqueue(pk) for pk in ids], robust=True)
+    transaction.on_commit(lambda: [notifications.enqueue(pk, channel) for pk, channel in ids], robust=True)
     return len(ids), existing
 
 
@@ -132,16 +157,21 @@ def _users_by_unit(unit_ids) -> dict[int, list[User]]:
 
 def _due_text(item: OutcomeItem, today: date) -> tuple[str, str]:
     left = (item.deadline - today).days
-    subject = (
-        _("Due today: an item handed to %(unit)s") % {"unit": item.unit.name}
-        if left == 0
-        else ngettext(
+    unit = item.unit.name
+    if left < 0:  # a reminder missed while no scan ran
+        subject = ngettext(
+            "Overdue by %(days)d day: an item handed to %(unit)s",
+            "Overdue by %(days)d days: an item handed to %(unit)s",
+            -left,
+        ) % {"days": -left, "unit": unit}
+    elif left == 0:
+        subject = _("Due today: an item handed to %(unit)s") % {"unit": unit}
+    else:
+        subject = ngettext(
             "Due in %(days)d day: an item handed to %(unit)s",
             "Due in %(days)d days: an item handed to %(unit)s",
             left,
-        )
-        % {"days": left, "unit": item.unit.name}
-    )
+        ) % {"days": left, "unit": unit}
     body = _("%(text)s\n\nHandling deadline: %(deadline)s. Post the progress or the answer in the portal.") % {
         "text": item.text,
         "deadline": item.deadline.isoformat(),
@@ -173,17 +203,23 @@ def _due_rows(
     return rows
 
 
-def remind_due(today: date) -> int:
-    """Queue the 7/3/1-day reminders due today; return how many messages were queued."""
+def remind_due(today: date, since: date | None = None) -> int:
+    """Queue the 7/3/1-day reminders due today, and those missed since the scan of `since` by items now overdue;
+    return how many messages were queued."""
     days = offsets()
     if not days:
         return 0
     type_id = ContentType.objects.get_for_model(OutcomeItem).pk
-    window = OutcomeItem.objects.filter(
-        status__in=OutcomeItem.OPEN, deadline__gte=today, deadline__lte=today + timedelta(days=days[0])
-    )
+    due = Q(deadline__gte=today, deadline__lte=today + timedelta(days=days[0]))
+    if since is not None:
+        due |= Q(deadline__lt=today, deadline__gt=since + timedelta(days=min(days)))
+    window = OutcomeItem.objects.filter(due, status__in=OutcomeItem.OPEN)
     candidates = window.order_by("pk").values_list("pk", "deadline", "created_at")
-    pks = [pk for pk, deadline, created in candidates if due_offset(deadline, timezone.localdate(created), today)]
+    pks = [
+        pk
+        for pk, deadline, created in candidates
+        if reminder_for(deadline, timezone.localdate(created), today, since) is not None
+    ]
     queued = 0
     for batch in _chunks(pks):
         with transaction.atomic():
@@ -196,7 +232,7 @@ def remind_due(today: date) -> int:
             rows = []
             with translation.override(settings.LANGUAGE_CODE):
                 for item in items:
-                    offset = due_offset(item.deadline, timezone.localdate(item.created_at), today)
+                    offset = reminder_for(item.deadline, timezone.localdate(item.created_at), today, since)
                     if offset is not None:
                         rows += _due_rows(item, offset, users[item.unit_id], today, type_id, chosen)
             queued += _queue(rows)[0]
@@ -343,6 +379,18 @@ def escalate_overdue(today: date) -> int:
 
 
 def scan(today: date | None = None) -> dict[str, int]:
-    """Run the daily scan for `today` (the local date by default); return the messages queued by kind."""
+    """Run the daily scan for `today` (the local date by default), catching up with what fell due since the last
+    scan; record it; return the messages queued by kind."""
     today = today or timezone.localdate()
-    return {"due": remind_due(today), "overdue": escalate_overdue(today)}
+    counts = {"due": remind_due(today, since=last_scan_before(today)), "overdue": escalate_overdue(today)}
+    DailyRun.objects.get_or_create(job=JOB, day=today)
+    return counts
+
+
+def scan_if_due(now=None) -> dict[str, int] | None:
+    """Beat's look (every 15 minutes): the day's scan if it is OUTCOME_REMINDER_HOUR or later and today's has not
+    run; None otherwise."""
+    now = timezone.localtime(now)
+    if now.hour < settings.OUTCOME_REMINDER_HOUR or DailyRun.objects.filter(job=JOB, day=now.date()).exists():
+        return None
+    return scan(now.date())

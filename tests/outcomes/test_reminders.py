@@ -330,7 +330,8 @@ def test_a_changed_deadline_gets_reminders_for_the_new_date_and_a_new_escalation
     }
     keys = list(_rows().filter(object_id=item.pk).values_list("dedup_key", flat=True))
     assert sum(f":{new:%Y%m%d}:" in key for key in keys) == 6
-    assert sum(f":{first:%Y%m%d}:" in key for key in keys) == 2  # the first date's 7-day reminder
+    # The first date's 7-day reminder, and its 1-day one, missed by the scans and sent on the day after it passed.
+    assert sum(f":{first:%Y%m%d}:" in key for key in keys) == 4
     # Each escalation is in the day's digest of the day after each deadline: its key names that day.
     overdue = list(_rows(reminders.KIND_OVERDUE).values_list("dedup_key", flat=True))
     escalated_on = [first + timedelta(days=1), new + timedelta(days=1)]
@@ -395,8 +396,9 @@ def test_the_command_runs_the_same_scan_and_prints_the_counts(hand_over, staff, 
 
     assert run(item.deadline - timedelta(days=3)) == ["2", "0", "0"]
     assert run(item.deadline - timedelta(days=3)) == ["0", "0", "0"]
-    assert run(item.deadline + timedelta(days=1)) == ["0", "6", "0"]
-    assert len(mail.outbox) == 4
+    # No scan on the 1-day reminder's day: the unit gets it now (worded "overdue"), and the escalation goes out.
+    assert run(item.deadline + timedelta(days=1)) == ["2", "6", "0"]
+    assert len(mail.outbox) == 5
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "tomorrow", "01/07/2026"])
@@ -407,15 +409,15 @@ def test_the_command_refuses_a_malformed_date(hand_over, staff, value):
     assert not _rows().exists()
 
 
-def test_beat_runs_the_scan_every_day_at_the_configured_hour(settings):
+def test_beat_looks_every_quarter_hour_and_the_scan_runs_once_a_day_from_the_configured_hour(settings):
     from consult_portal.celery import app
+    from outcomes.tasks import catch_up_outcome_reminders
 
     app.loader.import_default_modules()
     app.finalize()
     entry = app.conf.beat_schedule["send-outcome-reminders"]
-    assert entry["task"] == send_outcome_reminders.name == "outcomes.tasks.send_outcome_reminders"
+    assert entry["task"] == catch_up_outcome_reminders.name == "outcomes.tasks.catch_up_outcome_reminders"
     schedule = entry["schedule"]
     assert isinstance(schedule, crontab)
-    assert schedule.hour == {settings.OUTCOME_REMINDER_HOUR}
-    assert schedule.minute == {0}
+    assert schedule.minute == {0, 15, 30, 45} and schedule.hour == set(range(24))
     assert schedule.day_of_week == set(range(7))

@@ -45,6 +45,7 @@ def test_then_each_task_runs_when_its_schedule_says(db):
         assert {name for name, _task in due_tasks(app, last_run)} == {
             "sweep-notification-outbox",
             "send-meeting-reminders",
+            "send-outcome-reminders",  # a look every 15 minutes; the scan itself runs once a day
         }
     with time_machine.travel(noon + timedelta(hours=20), tick=False):  # 08:00 the next morning: the daily ones
         assert {"send-topic-digest", "send-outcome-reminders", "purge-personal-data"} <= {
