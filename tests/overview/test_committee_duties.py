@@ -47,10 +47,13 @@ def _duty(client, economy, year=LAST_YEAR) -> dict:
     return {key: row.get(f"data-{key}") for key in ("research-months", "inspections")}
 
 
-def _performance_row(client, member, year=LAST_YEAR) -> list[str]:
+def _performance_row(client, member, year=LAST_YEAR) -> dict[str, str]:
+    """The member's row of the performance ranking, by the columns' Chinese headers, and its points."""
     tree = lxml_html.fromstring(client.get("/staff/members/performance/", {"year": year}).content.decode())
     (row,) = tree.xpath(f'//tr[@data-member="{member.pk}"]')
-    return [td.text_content().strip() for td in row.xpath("td")]
+    headers = [th.text_content().strip() for th in row.xpath("ancestor::table//thead//th")]
+    cells = [td.text_content().strip() for td in row.xpath("td")]
+    return dict(zip(headers, cells, strict=True)) | {"points": row.get("data-points")}
 
 
 def test_the_committees_page_links_to_the_research_pages(client, office, leader, economy):
@@ -76,8 +79,8 @@ def test_an_inspection_entered_on_the_page_counts_for_the_committee_and_the_memb
         [zhang],
     )
     assert _duty(client, economy) == {"research-months": "1", "inspections": "1"}
-    cells = _performance_row(client, zhang)
-    assert cells[1] == "张委员" and cells[4] == "1"  # research taken part in
+    row = _performance_row(client, zhang)
+    assert row["姓名"] == "张委员" and row["调研"] == "1"  # research taken part in
     listing = client.get("/staff/members/committees/research/", {"committee": economy.pk}).content.decode()
     assert "农村人居环境整治视察" in listing and "视察" in listing and "张委员" in listing
     entry = AuditEntry.objects.get(action="committee_research_add")
@@ -208,6 +211,6 @@ def test_the_proposer_chosen_in_the_record_form_earns_the_adopted_points(client,
     )
     outcome_services.outcome_answer(item=item, answer="已更换", status="implemented", by=office)
     outcome_services.outcome_accept(item=item, by=office)
-    cells = _performance_row(client, zhang, year=meeting.starts_at.year)
-    assert cells[7] == "1"  # suggestions adopted
-    assert int(cells[8]) >= 5  # the points for it
+    row = _performance_row(client, zhang, year=meeting.starts_at.year)
+    assert row["建议被采纳"] == "1"
+    assert int(row["points"]) >= 5  # the points for it
