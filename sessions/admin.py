@@ -38,6 +38,7 @@ class MeetingAdmin(AuditedModelAdmin):
 
 @admin.register(Research)
 class ResearchAdmin(AuditedModelAdmin):
-    list_display = ("date", "kind", "meeting", "topic")
-    list_filter = ("kind",)
+    list_display = ("date", "kind", "committee", "subject", "meeting", "topic")
+    list_filter = ("kind", "committee")
+    list_select_related = ("committee", "meeting", "topic")
     raw_id_fields = ("meeting", "topic", "members")
