@@ -121,8 +121,10 @@ def platforms_xlsx(request):
         "activity_count",
         "last_activity_at",
         "five_met",
+        "is_pilot",
     )
     levels, kinds = choice_labels(Platform.Level.choices), choice_labels(Platform.Kind.choices)
+    pilot = _("Pilot")
     rows = (
         [
             p["name"],
@@ -137,6 +139,7 @@ def platforms_xlsx(request):
             p["activity_count"],
             local_time(p["last_activity_at"]),
             p["five_met"],
+            pilot if p["is_pilot"] else "",
         ]
         for p in platforms.iterator(chunk_size=CHUNK)
     )
@@ -153,6 +156,7 @@ def platforms_xlsx(request):
         _("Meetings held in the last 12 months"),
         _("Last meeting"),
         _("“Five haves” met (of 5)"),
+        _("Pilot"),
     ]
     return audited_export(
         request,

@@ -86,7 +86,7 @@ def test_it_exports_the_platform_list_as_the_page_lists_it(client, office, platf
     row = next(r for r in rows if r[0] == "甲一村议事室")
     assert row[3:7] == ["甲镇 · 甲一村", "甲一村村委会", "孙主任", "0571-7654321"]
     assert row[8] == datetime(2026, 1, 5)
-    assert row[-3:] == [0, None, 1]
+    assert row[-4:] == [0, None, 1, None]  # no meeting, none last, 1 of the five haves, not a pilot
     assert len(header) == len(row)
 
 

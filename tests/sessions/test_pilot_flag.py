@@ -8,6 +8,7 @@ from lxml import html as lxml_html
 
 from consult_portal.models import Area, AuditEntry
 from sessions.models import Platform
+from tests.documents_helpers import rows_of
 from tests.factories import AreaFactory, PlatformFactory
 from tests.imports_helpers import confirm, filled, results_by_line, upload
 
@@ -118,3 +119,13 @@ def test_the_platform_list_keeps_its_query_count_with_pilots(signed_in, town_a):
     for n in range(5):
         PlatformFactory(name=f"试点{n + 2}", level="town", area=town_a, is_pilot=True)
     assert count() == few
+
+
+def test_the_platforms_export_marks_the_pilots(signed_in, town_a):
+    PlatformFactory(name="试点议事室", level="town", area=town_a, is_pilot=True)
+    PlatformFactory(name="普通议事室", level="town", area=town_a)
+    header, *rows = rows_of(signed_in.get("/staff/documents/platforms.xlsx"))
+    column = header.index("试点")
+    assert {row[0]: row[column] for row in rows} == {"试点议事室": "试点", "普通议事室": None}
+    only = rows_of(signed_in.get("/staff/documents/platforms.xlsx", {"pilot": "on"}))
+    assert [row[0] for row in only[1:]] == ["试点议事室"]
