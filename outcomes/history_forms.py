@@ -55,10 +55,12 @@ class HistoryItemForm(HandOverForm):
     field_order = ["meeting", "text", "unit", "contact_name", "contact_phone", "handed_over_on", "deadline"]
 
     def __init__(self, *args, **kwargs):
+        deadline = (kwargs.get("initial") or {}).get("deadline")
         super().__init__(*args, **kwargs)
         del self.fields["supervisors"]
         self.fields["meeting"].queryset = Meeting.objects.held().select_related("platform").order_by("-starts_at")
-        self.initial.pop("deadline", None)
+        if deadline is None:  # no deadline a month from today: a past item's comes from its hand-over
+            self.initial.pop("deadline", None)
 
     def clean_deadline(self):
         """History mode: the deadline comes after the day of the hand-over (`check_dates`), not after today."""

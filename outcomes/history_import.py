@@ -29,6 +29,22 @@ from .history_ledger import (
 from .models import OutcomeItem, SurveyTally
 
 
+def _entered_days(item: OutcomeItem | None) -> dict:
+    """The days an item entered before was answered, accepted and published (None each when not, or no item)."""
+    if item is None:
+        return {"answered_on": None, "closed_on": None, "published_on": None}
+    answered = max((e.at for e in item.events.all() if e.kind == history.EK.ANSWERED), default=None)
+    return {
+        "answered_on": timezone.localdate(answered) if answered else None,
+        "closed_on": timezone.localdate(item.closed_at) if item.closed_at else None,
+        "published_on": timezone.localdate(item.published_at) if item.published_at else None,
+    }
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
+
+
 class OutcomeLedgerImporter(Importer):
     kind = "history_outcomes"
     title = gettext_lazy("Ledger of past outcome items (补录)")
@@ -86,7 +102,7 @@ class OutcomeLedgerImporter(Importer):
             item.ledger_ref: item
             for item in OutcomeItem.objects.filter(ledger_ref__in=refs)
             .select_related("unit")
-            .prefetch_related("tallies")
+            .prefetch_related("tallies", "events")
         }
         meetings = {
             m.ledger_ref: m
@@ -139,6 +155,11 @@ class OutcomeLedgerImporter(Importer):
             answered = date_cell(row, cells, "answered_on", "答复日期")
             closed = date_cell(row, cells, "closed_on", "办结日期")
             published = date_cell(row, cells, "published_on", "公示日期")
+            entered = _entered_days(existing)
+            if existing is not None:  # a blank cell keeps what the portal holds
+                answered = answered if cells["answered_on"] else entered["answered_on"]
+                closed = closed if cells["closed_on"] else entered["closed_on"]
+                published = published if cells["published_on"] else entered["published_on"]
             problems = count_cell(row, cells["problems_solved"], "解决问题数")
             if problems == 0:
                 row.refuse(_("解决问题数: an outcome solves at least one problem: enter 1 or more."))
@@ -221,7 +242,6 @@ class OutcomeLedgerImporter(Importer):
             }
             before = None
             if existing is not None:
-                answered_event = existing.events.filter(kind=history.EK.ANSWERED).order_by("-at").first()
                 before = {
                     "meeting_id": existing.meeting_id,
                     "text": existing.text,
@@ -231,13 +251,11 @@ class OutcomeLedgerImporter(Importer):
                     "handed_over_on": existing.handed_over_on.isoformat(),
                     "deadline": existing.deadline.isoformat(),
                     "status": existing.status,
-                    "answered_on": timezone.localdate(answered_event.at).isoformat() if answered_event else None,
+                    "answered_on": _iso(entered["answered_on"]),
                     "answer": existing.answer,
                     "reason": existing.reason,
-                    "closed_on": timezone.localdate(existing.closed_at).isoformat() if existing.closed_at else None,
-                    "published_on": timezone.localdate(existing.published_at).isoformat()
-                    if existing.published_at
-                    else None,
+                    "closed_on": _iso(entered["closed_on"]),
+                    "published_on": _iso(entered["published_on"]),
                     "problems_solved": existing.problems_solved,
                     "tallies": [
                         history.Tally(

@@ -15,6 +15,7 @@ urlpatterns = [
     # Staff: hand-over, acceptance, publication, satisfaction, with the assignment sheets and exports.
     path("staff/history/", history.history_index, name="history"),
     path("staff/history/items/new/", history.item_new, name="history-item-new"),
+    path("staff/history/items/<int:pk>/", history.item_edit, name="history-item-edit"),
     path("staff/outcomes/", staff.item_list, name="staff-list"),
     path("staff/outcomes/new/", staff.item_new, name="staff-new"),
     path("staff/outcomes/satisfaction/", staff.satisfaction_summary, name="staff-satisfaction"),

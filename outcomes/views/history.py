@@ -4,7 +4,8 @@ with who entered them and when — with the forms and the ledger imports, and th
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -15,7 +16,7 @@ from sessions.models import Meeting
 
 from .. import history
 from ..history_forms import HistoryItemForm
-from ..models import OutcomeItem
+from ..models import OutcomeEvent, OutcomeItem, SurveyTally
 
 LEDGERS = ("history_meetings", "history_outcomes")
 PAGE_SIZE = 50
@@ -50,13 +51,57 @@ def history_index(request):
 @capability_required("history.enter")
 def item_new(request):
     initial = {"meeting": request.GET.get("meeting")} if request.GET.get("meeting", "").isdigit() else {}
+    return _item_form(request, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required("history.enter")
+def item_edit(request, pk: int):
+    """Complete or correct an item entered later: its answer, publication or survey came after it was entered."""
+    item = get_object_or_404(OutcomeItem.objects.filter(backfilled_at__isnull=False).select_related("meeting"), pk=pk)
+    return _item_form(request, item=item, initial=_initial(item))
+
+
+def _initial(item: OutcomeItem) -> dict:
+    answered = item.events.filter(kind=OutcomeEvent.Kind.ANSWERED).order_by("-at").first()
+    tally = item.tallies.filter(backfilled_at__isnull=False).order_by("date", "pk").first()
+    initial = {
+        "meeting": item.meeting_id,
+        "text": item.text,
+        "unit": item.unit_id,
+        "contact_name": item.contact_name,
+        "contact_phone": item.contact_phone,
+        "handed_over_on": item.handed_over_on,
+        "deadline": item.deadline,
+        "status": item.status,
+        "answer": item.answer,
+        "reason": item.reason,
+        "answered_on": timezone.localdate(answered.at) if answered else None,
+        "closed_on": timezone.localdate(item.closed_at) if item.closed_at else None,
+        "published_on": timezone.localdate(item.published_at) if item.published_at else None,
+        "problems_solved": item.problems_solved,
+    }
+    if tally is not None:
+        initial |= {"tally_method": tally.method, "tally_date": tally.date}
+        initial |= {name: getattr(tally, name) for name in SurveyTally.COUNTS}
+    return initial
+
+
+def _item_form(request, *, item: OutcomeItem | None = None, initial: dict):
     form = HistoryItemForm(request.POST or None, initial=initial)
+    if item is not None:
+        form.fields["meeting"].disabled = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        tallies = form.tallies()
+        if item is not None:  # the form shows the first survey; the others stay as they were
+            kept = item.tallies.filter(backfilled_at__isnull=False).order_by("date", "pk")[1:]
+            tallies += [history.Tally(t.method, t.date, *(getattr(t, n) for n in SurveyTally.COUNTS)) for t in kept]
         try:
             item = history.outcome_backfill(
                 by=request.user,
-                meeting=data["meeting"],
+                meeting=item.meeting if item is not None else data["meeting"],
+                topic=item.topic if item is not None else None,
                 text=data["text"],
                 unit=data["unit"],
                 contact_name=data["contact_name"],
@@ -70,7 +115,9 @@ def item_new(request):
                 closed_on=data["closed_on"],
                 published_on=data["published_on"],
                 problems_solved=data["problems_solved"],
-                tallies=form.tallies(),
+                tallies=tallies,
+                ledger_ref=item.ledger_ref if item is not None else "",
+                item=item,
             )
         except ValidationError as error:
             add_errors(form, error)
@@ -78,4 +125,4 @@ def item_new(request):
             messages.success(request, _("The outcome item “%(text)s” is entered (补录).") % {"text": item.text[:40]})
             return redirect("outcomes:staff-detail", pk=item.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "outcomes/staff/history_item.html", {"form": form}, status=status)
+    return render(request, "outcomes/staff/history_item.html", {"form": form, "item": item}, status=status)

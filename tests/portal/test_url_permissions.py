@@ -134,6 +134,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # History entry (补录, #14): past meetings and items with their real dates, office staff only.
     "outcomes:history": OFFICE,
     "outcomes:history-item-new": OFFICE,
+    "outcomes:history-item-edit": OFFICE,
     "sessions:history-meeting-new": OFFICE,
     # The imports of the county's structure, people and logins, with their templates (the kind "accept" is none)
     "imports": OFFICE,
