@@ -302,3 +302,29 @@ def test_a_slow_http_gateway_fails_the_send_after_sms_timeout(db, http_gateway):
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
     assert notifications.deliver(row.pk) is True
     assert len(http_gateway["headers"]) == 1
+
+
+def test_a_cache_on_a_redis_that_never_answers_waits_once_then_fails_at_once(settings, monkeypatch):
+    import socket
+
+    from consult_portal import ratelimit
+    from consult_portal.redis_cache import BreakerRedisCache, CacheUnavailable
+
+    breaker.reset()
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)  # the kernel completes connections; nothing ever answers
+        url = f"redis://127.0.0.1:{hung.getsockname()[1]}/0"
+        cache = BreakerRedisCache(url, {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}})
+        started = time.monotonic()
+        with pytest.raises(Exception, match="Timeout|timed out"):
+            cache.get("k")
+        assert time.monotonic() - started < 1.0
+        started = time.monotonic()
+        with pytest.raises(CacheUnavailable):
+            cache.incr("k")
+        # The rate limit fails open, at once: a resident's submission is let through (and it is logged).
+        monkeypatch.setattr(ratelimit, "cache", cache)
+        assert ratelimit.reserve("topic", "10.0.0.1", limit=5, period_seconds=3600) is True
+        assert time.monotonic() - started < 0.1
+    breaker.reset()
