@@ -14,12 +14,13 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self):
-        from . import imports, signals  # noqa: F401 - signals: its receivers connect when imported
+        from . import cache_versions, imports, signals  # noqa: F401 - signals: its receivers connect when imported
         from .importers.areas import AreaImporter
         from .importers.units import SectorImporter, UnitImporter
 
         for importer in (AreaImporter, SectorImporter, UnitImporter):
             imports.register(importer)
+        cache_versions.install()
 
         if settings.CELERY_TASK_ALWAYS_EAGER:
             logger.info("REDIS_URL is not set: Celery tasks run in-process (eager mode).")

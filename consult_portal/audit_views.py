@@ -21,7 +21,7 @@ from .access import capability_required
 from .forms import CleanTextMixin, DateInput
 from .models import AuditEntry
 from .roles import APPS
-from .spreadsheets import xlsx_download
+from .spreadsheets import xlsx_stream_download
 
 PAGE_SIZE = 50
 VALUE_LENGTH = 200
@@ -187,12 +187,17 @@ def audit_export(request):
     if form.is_bound and not form.is_valid():
         return render(request, "portal/staff/audit.html", {"form": form, "page": None, "valid": False}, status=400)
     entries = form.filter(_entries()) if form.is_bound else _entries()
-    response, count = xlsx_download(
+    filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
+
+    def done(count: int, complete: bool) -> None:
+        # Written once the last row is sent (the export streams, #17); a download broken off says so.
+        after = {"filters": filters, "rows": count} | ({} if complete else {"broken_off": True})
+        audit.record(actor=request.user, action="audit_export", after=after, request=request)
+
+    return xlsx_stream_download(
         filename=f"audit-{timezone.localdate():%Y%m%d}.xlsx",
         sheet_title=_("Audit log"),
         header=[str(title) for title in EXPORT_HEADER],
         rows=(_export_row(entry) for entry in entries.iterator(chunk_size=2000)),
+        done=done,
     )
-    filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
-    audit.record(actor=request.user, action="audit_export", after={"filters": filters, "rows": count}, request=request)
-    return response

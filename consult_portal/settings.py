@@ -98,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs seconds on the dashboard's and the assessment's aggregates and saves nothing on pages
     # that read a few hundred rows (issue #17: 2,017 of the assessment's 2,156 ms were JIT).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # JIT compilation costs seconds on the dashboard's and the assessment's aggregates and saves nothing on pages
+    # that read a few hundred rows (issue #17: 2,017 of the assessment's 2,156 ms were JIT).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Several servers (README): the exports and documents read from a streaming replica when DATABASE_REPLICA_URL is set
 # (consult_portal/replica.py); the tests treat it as the primary itself.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -233,6 +236,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Figures kept in the cache until their rows change (consult_portal/cache_versions.py): only in a cache every
+# process shares, for without one a worker would keep figures another worker's writes have changed.
+FIGURES_CACHE = env.bool("FIGURES_CACHE", default=bool(REDIS_URL))
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=3600)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -151,7 +151,17 @@ def published(town=None, status: str = "") -> QuerySet:
 def staff_items(*, town=None, filters: dict | None = None) -> QuerySet:
     """The staff list: the whole county, or one town's items for its liaison staff."""
     filters = filters or {}
-    items = OutcomeItem.objects.select_related("unit", "town", "meeting").annotate(n_supervisors=Count("supervisors"))
+    # The supervisors counted for the page's items only: Count("supervisors") would group every item first (#17).
+    supervisors = (
+        OutcomeItem.supervisors.through.objects.filter(outcomeitem=OuterRef("pk"))
+        .order_by()
+        .values("outcomeitem")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    items = OutcomeItem.objects.select_related("unit", "town", "meeting").annotate(
+        n_supervisors=Coalesce(Subquery(supervisors[:1], output_field=IntegerField()), Value(0))
+    )
     if town is not None:
         items = items.filter(town=town)
     elif filters.get("town"):

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from consult_portal.access import object_for_user
 from consult_portal.models import in_town
@@ -9,10 +10,17 @@ from .models import Meeting, MeetingTransition, Participant, RecordRevision, Res
 from .selectors_public import public_meetings, with_sequence
 
 
+def _count_per_meeting(rows: QuerySet):
+    """The number of `rows` of each meeting, as a subquery: counted for the page's 25 meetings only, where a
+    COUNT(DISTINCT) over joins would group every meeting before the LIMIT (#17)."""
+    counted = rows.filter(meeting=OuterRef("pk")).order_by().values("meeting").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
 def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
     meetings = Meeting.objects.select_related("platform__area").annotate(
-        topic_count=Count("topics", distinct=True),
-        participant_count=Count("participants", distinct=True),
+        topic_count=_count_per_meeting(Meeting.topics.through.objects.all()),
+        participant_count=_count_per_meeting(Participant.objects.all()),
     )
     if town is not None:
         meetings = meetings.filter(in_town(town, "platform__area"))

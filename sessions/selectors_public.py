@@ -7,7 +7,21 @@ internal and does not exist here.
 
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from consult_portal.models import Area, in_town
@@ -59,11 +73,16 @@ def meeting_list(*, town: Area | None = None, now=None) -> QuerySet:
 
 
 def with_sequence(meetings: QuerySet) -> QuerySet:
-    """SEQUENCE of the calendar event: every change a calendar shows (publishing, moving, postponing, cancelling)."""
-    changes = Q(transitions__old_starts_at__isnull=False) | Q(
-        transitions__to_status__in=[M.NOTICE_PUBLISHED, M.POSTPONED, M.CANCELLED]
+    """SEQUENCE of the calendar event: every change a calendar shows (publishing, moving, postponing, cancelling).
+
+    Counted per meeting in a subquery: a COUNT(DISTINCT) over the join would group every meeting of the feed's
+    filter before its LIMIT (#17)."""
+    changes = MeetingTransition.objects.filter(
+        Q(old_starts_at__isnull=False) | Q(to_status__in=[M.NOTICE_PUBLISHED, M.POSTPONED, M.CANCELLED]),
+        meeting=OuterRef("pk"),
     )
-    return meetings.annotate(ical_sequence=Count("transitions", filter=changes, distinct=True))
+    counted = changes.order_by().values("meeting").annotate(n=Count("pk")).values("n")
+    return meetings.annotate(ical_sequence=Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0)))
 
 
 def _topic_titles() -> Prefetch:

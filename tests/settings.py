@@ -18,6 +18,8 @@ SMS_BACKEND = "consult_portal.sms.LocmemBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 # Rate limits and other cache state must not leak between tests or runs.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process: the cached figures (consult_portal/cache_versions.py) are on, as with Redis in production.
+FIGURES_CACHE = True
 # The test client and the live server speak plain HTTP.
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from consult_portal import links, qr, ratelimit
+from consult_portal import links, page_cache, qr, ratelimit
 from consult_portal.audit import client_ip
 from consult_portal.models import Area
 from sessions.selectors_public import ALWAYS_PUBLIC
@@ -55,6 +55,7 @@ def _towns() -> list[Area]:
     return list(Area.objects.filter(level=Area.Level.TOWN).only("id", "name", "code").order_by("code"))
 
 
+@page_cache.public("outcomes")
 def outcome_list(request):
     towns = _towns()
     value = request.GET.get("town", "")
@@ -84,6 +85,7 @@ def outcome_list(request):
     )
 
 
+@page_cache.public("outcome")
 def outcome_detail(request, pk: int):
     item = _published_or_404(
         pk,

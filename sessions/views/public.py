@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from consult_portal import links, qr
+from consult_portal import links, page_cache, qr
 
 from .. import ical
 from .. import selectors_public as selectors
@@ -33,6 +33,8 @@ def _notice_url(request, meeting: Meeting) -> str:
     return links.absolute(reverse("sessions:meeting", args=[meeting.pk]))
 
 
+# Upcoming meetings depend on the clock: a page is kept a minute at most (and no longer than the next write).
+@page_cache.public("meetings", seconds=60)
 def meeting_list(request):
     towns = selectors.towns()
     town = _town_from(request, towns)
@@ -45,6 +47,7 @@ def meeting_list(request):
     )
 
 
+@page_cache.public("meeting", seconds=60)
 def meeting_detail(request, pk: int):
     meeting = _public_or_404(selectors.public_meeting, pk)
     return render(request, "sessions/public/meeting_detail.html", {"meeting": meeting})
@@ -71,6 +74,8 @@ def meeting_ics(request, pk: int):
     return _ics_response(body, f"meeting-{meeting.pk}.ics")
 
 
+# Kept until the first of its meetings ends (it then leaves the feed), or the next write.
+@page_cache.public("meetings-feed")
 def meetings_feed(request):
     town = _town_from(request, selectors.towns()) if request.GET.get("town") else None
     name, key = _("Consultation meetings"), "meetings"
@@ -78,7 +83,9 @@ def meetings_feed(request):
         name, key = f"{name} · {town.name}", f"meetings-town-{town.pk}"
     meetings = selectors.calendar_feed(town=town)
     body = ical.calendar(meetings, name=name, key=key, url_for=lambda m: _notice_url(request, m))
-    return _ics_response(body, "meetings.ics")
+    response = _ics_response(body, "meetings.ics")
+    response.fresh_until = min((m.ends_at for m in meetings), default=None)
+    return response
 
 
 # feed.ics comes before the <int:pk> routes; "<int:pk>.ics" and "<int:pk>/" cannot match the same path.

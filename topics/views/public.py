@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from consult_portal import links, qr, ratelimit
+from consult_portal import links, page_cache, qr, ratelimit
 from consult_portal.audit import client_ip
 
 from .. import selectors, services
@@ -21,6 +22,7 @@ from ..models import ConsultationPlan, Topic
 
 logger = logging.getLogger(__name__)
 RATE_SCOPE = "topic-submit"
+PLAN_PAGE_SIZE = 100
 PHOTOS_NOT_STORED = gettext_lazy(
     "The photos could not be stored just now, so nothing was sent. What you typed is kept below: send it again "
     "without the photos, or try the photos again later."
@@ -149,13 +151,16 @@ def track_qr(request, code: str):
     return qr.svg_response(links.absolute(reverse("topics:track-detail", args=[code])))
 
 
+@page_cache.public("plan")
 def plan(request, year: int):
     try:
         plan = selectors.published_plan(year)
     except ConsultationPlan.DoesNotExist:
         raise Http404 from None
+    # A county's plan may hold thousands of topics: a page of them at a time (#17).
+    page = Paginator(selectors.plan_entries(plan), PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "topics/public/plan.html",
-        {"plan": plan, "entries": selectors.plan_entries(plan), "today": timezone.localdate()},
+        {"plan": plan, "entries": page.object_list, "page": page, "today": timezone.localdate()},
     )

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
-from consult_portal.paging import CappedPaginator
+from consult_portal.paging import CappedPaginator, DeepPaginator
 from consult_portal.phones import normalize_phone
 
 from .. import selectors, services
@@ -39,6 +38,8 @@ from ..models import ConsultationPlan, Topic
 S = Topic.Status
 PAGE_SIZE = 25
 SEARCH_COUNT_CAP = 1000
+# A search counts its matches only to the end of the page after the one shown (a row read per match, #17).
+SEARCH_PAGES_AHEAD = 1
 
 
 class TopicFilterForm(ListFilterForm):
@@ -97,9 +98,9 @@ def topic_list(request):
         town=town, filters=filters, search=data.get("q", ""), sort=data.get("sort") or "new", phone_tail=phone_tail
     )
     if data.get("q") or phone_tail:
-        paginator = CappedPaginator(topics, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+        paginator = CappedPaginator(topics, PAGE_SIZE, cap=SEARCH_COUNT_CAP, ahead=SEARCH_PAGES_AHEAD)
     else:
-        paginator = Paginator(topics, PAGE_SIZE)
+        paginator = DeepPaginator(topics, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     if phone_tail:
         # Residents' phones are personal data: who looked for which number ending, in which town, and how many came up.
