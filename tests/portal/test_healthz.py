@@ -25,7 +25,7 @@ def probe():
     return {"status": response.status_code, "body": response.json()}
 
 results = {"database_down": probe()}
-settings_dict = dict(connections.settings["default"], ENGINE="django.db.backends.sqlite3", NAME=sys.argv[1])
+settings_dict = dict(connections.settings["default"], ENGINE="django.db.backends.sqlite3", NAME=sys.argv[1], OPTIONS={})
 connections["default"].close()
 connections["default"] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "default")
 with override_settings(REDIS_URL=None):
