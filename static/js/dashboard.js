@@ -82,16 +82,41 @@
       }
     }]);
 
-    // One chart per idle moment: three short tasks rather than a long one.
-    (function next() {
-      var chart = charts.shift();
-      if (!chart) { return; }
-      draw(chart[0], chart[1]);
-      if (charts.length) { idle(next); }
-    })();
+    // One chart per idle moment, each once it is on the screen: short tasks rather than a long one, and none at
+    // all for a chart below the fold until the reader scrolls to it.
+    var waiting = {};
+    charts.forEach(function (chart) { waiting[chart[0]] = chart[1]; });
+    function drawNow(id) {
+      if (!waiting[id]) { return; }
+      var config = waiting[id];
+      delete waiting[id];
+      draw(id, config);
+    }
+    if ("IntersectionObserver" in window) {
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) { return; }
+          seen.unobserve(entry.target);
+          idle(function () { drawNow(entry.target.id); });
+        });
+      });
+      Object.keys(waiting).forEach(function (id) {
+        var canvas = document.getElementById(id);
+        if (canvas) { seen.observe(canvas); }
+      });
+    } else {
+      (function next() {
+        var id = Object.keys(waiting)[0];
+        if (!id) { return; }
+        drawNow(id);
+        idle(next);
+      })();
+    }
 
-    // Charts drawn for the screen's width would overflow the printed page: redraw them for the paper.
+    // Charts drawn for the screen's width would overflow the printed page: draw those not drawn yet, and redraw
+    // them all for the paper.
     window.addEventListener("beforeprint", function () {
+      Object.keys(waiting).forEach(drawNow);
       Object.keys(Chart.instances).forEach(function (key) { Chart.instances[key].resize(); });
     });
   }
