@@ -177,7 +177,7 @@ def test_the_proposer_chosen_in_the_record_form_earns_the_adopted_points(client,
     form = lxml_html.fromstring(client.get(f"/staff/meetings/{meeting.pk}/").content.decode())
     choices = [o.text_content() for o in form.xpath('//select[@name="record-proposer_0"]/option')]
     assert sorted(choices[1:]) == sorted([f"李委员（{other.sector.name}）", f"张委员（{zhang.sector.name}）"])
-    assert choices[0] == "— 非某位委员提出 —"
+    assert choices[0] == "— 未指定 —"
     record = {
         "record-summary": "协商路灯改造",
         "record-suggestion_0": "更换村口主干道路灯",
