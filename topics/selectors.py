@@ -78,9 +78,11 @@ def outcome_items(topic: Topic) -> QuerySet:
     """The outcome items behind a topic: its own, those of the topics merged into it, and those of the meetings it was
     consulted at that name no topic (a meeting on several topics hands its items over as the meeting's).
 
-    Read through the reverse relations (`Topic.outcomes`, `Topic.meetings`): topics imports no app built on it."""
-    group = Topic.objects.filter(Q(pk=topic.pk) | Q(merged_into_id=topic.pk)).values("pk")
-    meetings = topic.meetings.model.objects.filter(topics__in=group).values("pk")
+    Read through the reverse relations (`Topic.outcomes`, `Topic.meetings`): topics imports no app built on it.
+    The topics' and meetings' ids are read first (a few each): with them as lists the database finds the items by
+    its indexes, where the same two subqueries inside an OR made it read all 50,000 items (#17)."""
+    group = list(Topic.objects.filter(Q(pk=topic.pk) | Q(merged_into_id=topic.pk)).values_list("pk", flat=True))
+    meetings = list(topic.meetings.model.objects.filter(topics__in=group).values_list("pk", flat=True).distinct())
     return topic.outcomes.model.objects.filter(Q(topic__in=group) | Q(topic__isnull=True, meeting__in=meetings))
 
 
