@@ -3,7 +3,8 @@
 Three patterns, over the answers of the last `days` days (one query):
 - many answers from one address in a short time (ANOMALY_ADDRESS answers within an hour; a village's shared Wi-Fi
   can do that honestly, so the list shows how many were verified);
-- many answers from one browser in a short time (ANOMALY_BROWSER within an hour: one browser typing several phones);
+- many answers to one result from one browser in a short time (ANOMALY_BROWSER within an hour: one browser typing
+  several phones; a resident rating several results from their phone is not one);
 - answers minutes apart with the same comment (ANOMALY_COMMENT within ANOMALY_COMMENT_MINUTES).
 The addresses are kept only as a keyed hash (`services_survey.address_key`): the list names a network, not an IP.
 """
@@ -23,7 +24,7 @@ ANOMALY_COMMENT_MINUTES = 10
 HOUR = timedelta(hours=1)
 KINDS = {
     "address": _("Many answers from one network"),
-    "browser": _("Many answers from one browser"),
+    "browser": _("Many answers to one result from one browser"),
     "comment": _("The same comment minutes apart"),
 }
 
@@ -101,7 +102,7 @@ def unusual_answers(*, days: int = 30, now=None) -> list[Burst]:
     found = []
     patterns = (
         ("address", lambda r: r["address_key"], HOUR, ANOMALY_ADDRESS),
-        ("browser", lambda r: r["browser_token"], HOUR, ANOMALY_BROWSER),
+        ("browser", lambda r: r["browser_token"] and (r["browser_token"], r["item_id"]), HOUR, ANOMALY_BROWSER),
         (
             "comment",
             lambda r: " ".join(r["comment"].split()).lower(),
@@ -111,6 +112,6 @@ def unusual_answers(*, days: int = 30, now=None) -> list[Burst]:
     )
     for kind, key, window, minimum in patterns:
         for k, group in _grouped(rows, key).items():
-            shown = k[:6] if kind != "comment" else ""
+            shown = {"address": k, "browser": k[0] if isinstance(k, tuple) else k, "comment": ""}[kind][:6]
             found += [Burst(kind, shown, run) for run in _bursts(group, window, minimum)]
     return sorted(found, key=lambda b: (-b.count, b.first))
