@@ -128,9 +128,10 @@ def _participation(meeting: Meeting) -> list[tuple[str, str]]:
 
 
 def _attendees(meeting: Meeting) -> list[Participant]:
-    """Who took part: those checked in; where nobody was checked in, those invited who did not decline."""
+    """Who took part: those whose check-in counts (`counts_as_checked_in`); where nobody's does, those invited who
+    did not decline."""
     participants = list(meeting.participants.all())
-    present = [p for p in participants if p.checked_in_at]
+    present = [p for p in participants if p.counts_as_checked_in]
     return present or [p for p in participants if p.response != Participant.Response.NO]
 
 
