@@ -12,7 +12,7 @@ from members.models import Member
 from members.selectors import sunk_members
 from topics.models import Topic
 
-from .forms_record import ParticipationMixin, SuggestionRowsMixin, record_layout
+from .forms_record import ItemProposersMixin, ParticipationMixin, SuggestionRowsMixin, record_layout
 from .models import Meeting, Participant, Platform, Research
 from .selectors import PARTICIPATION_FIELDS
 from .services import SCHEDULABLE_TOPIC_STATUSES
@@ -254,7 +254,7 @@ class RecordForm(PhotoFormMixin, SuggestionRowsMixin, ParticipationMixin, _Helpe
         )
 
 
-class AmendRecordForm(ParticipationMixin, _Helper, forms.Form):
+class AmendRecordForm(ItemProposersMixin, ParticipationMixin, _Helper, forms.Form):
     """A correction of a completed record: the reason, then the record as it should read. Items already handed to
     a unit are not in it: they stay as handed over."""
 
@@ -281,8 +281,8 @@ class AmendRecordForm(ParticipationMixin, _Helper, forms.Form):
     walk_in_count = RecordForm.base_fields["walk_in_count"]
 
     def __init__(self, *args, meeting=None, **kwargs):
-        if meeting is not None:  # the record as it stands, to correct
-            items = list(open_record_items(meeting))
+        items = list(open_record_items(meeting)) if meeting is not None else []
+        if meeting is not None and not args and "data" not in kwargs:  # the record as it stands, to correct
             kwargs["initial"] = {
                 "summary": meeting.summary,
                 "answers": meeting.answers,
@@ -293,7 +293,9 @@ class AmendRecordForm(ParticipationMixin, _Helper, forms.Form):
                 "consensus": "\n".join(i.text for i in items if i.kind == "consensus"),
             }
         super().__init__(*args, **kwargs)
+        proposers = self.add_item_proposers(meeting, items)
         self.add_participation_fields()
+        self.order_fields(["reason", "summary", "suggestions", *proposers])
         self.helper = self._helper()
 
     def clean(self):

@@ -6,6 +6,7 @@ import re
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
@@ -74,18 +75,19 @@ class ProposerChoice(forms.TypedChoiceField):
         super().__init__(choices=choices, coerce=int, empty_value=None, required=False, **kwargs)
 
 
+def members_of(meeting: Meeting | None) -> list:
+    """The meeting's members (its participants of kind member), from the participants already loaded."""
+    if meeting is None:
+        return []
+    members = [p.member for p in meeting.participants.all() if p.kind == Participant.Kind.MEMBER and p.member]
+    return sorted(members, key=lambda m: (m.name, m.pk))
+
+
 class SuggestionRowsMixin:
     """Suggestion rows on the record form: the text and who raised it, among the meeting's members."""
 
     def add_suggestion_rows(self, meeting: Meeting | None):
-        members = []
-        if meeting is not None:
-            members = [
-                p.member
-                for p in meeting.participants.all()
-                if p.kind == Participant.Kind.MEMBER and p.member is not None
-            ]
-            members.sort(key=lambda m: (m.name, m.pk))
+        members = members_of(meeting)
         self.row_members = {m.pk: m for m in members}
         sent = [int(m.group(1)) for key in (self.data or {}) if (m := _ROW.match(key.removeprefix(f"{self.prefix}-")))]
         rows = max([SUGGESTION_ROWS, *(n + 1 for n in sent if n < 100)])
@@ -123,6 +125,31 @@ class SuggestionRowsMixin:
             if text:
                 items.append(("suggestion", text, self.row_members.get(self.cleaned_data.get(f"proposer_{n}"))))
         return items
+
+
+class ItemProposersMixin:
+    """On the amendment of a record: who raised each suggestion not yet handed over, one choice per suggestion
+    (`proposer_item_<pk>`), shown after the suggestions."""
+
+    def add_item_proposers(self, meeting: Meeting | None, items) -> list[str]:
+        members = members_of(meeting)
+        self.item_members = {m.pk: m for m in members}
+        self.proposer_items = [item for item in items if item.kind == "suggestion"]
+        names = []
+        for item in self.proposer_items:
+            label = _("Raised by: %(text)s") % {"text": Truncator(item.text).chars(30)}
+            field = ProposerChoice(members, label=label)
+            field.initial = item.proposer_id
+            self.fields[f"proposer_item_{item.pk}"] = field
+            names.append(f"proposer_item_{item.pk}")
+        return names
+
+    def item_proposers(self) -> dict:
+        """{record item pk: the member chosen, or None}."""
+        return {
+            item.pk: self.item_members.get(self.cleaned_data.get(f"proposer_item_{item.pk}"))
+            for item in self.proposer_items
+        }
 
 
 def record_layout(first: list[str], rows: list, rest: list[str]) -> Layout:

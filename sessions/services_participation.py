@@ -79,3 +79,25 @@ def record_items_create(meeting: Meeting, items: Sequence[tuple]) -> list[Record
     return RecordItem.objects.bulk_create(
         [RecordItem(meeting=meeting, kind=kind, text=text, proposer=proposer) for kind, text, proposer in rows]
     )
+
+
+def set_proposers(meeting: Meeting, proposers: dict) -> None:
+    """Who raised each suggestion not yet handed over: {record item pk: Member or None}; an item gone (changed by
+    the same amendment, or handed over) is skipped. Each member is one of the meeting's."""
+    chosen = {member.pk for member in proposers.values() if member is not None}
+    if chosen - set(meeting_members(meeting).filter(pk__in=chosen).values_list("pk", flat=True)):
+        raise ValidationError(_("A suggestion is raised by one of the meeting's members: invite them first."))
+    items = list(
+        RecordItem.objects.filter(
+            meeting=meeting, kind=RecordItem.Kind.SUGGESTION, outcome__isnull=True, pk__in=list(proposers)
+        )
+    )
+    for item in items:
+        item.proposer = proposers[item.pk]
+    RecordItem.objects.bulk_update(items, ["proposer"])
+
+
+def proposers_content(meeting: Meeting) -> dict:
+    """{record item pk: its proposer's pk} of the suggestions with a proposer, as JSON: what an amendment keeps."""
+    rows = RecordItem.objects.filter(meeting=meeting, kind=RecordItem.Kind.SUGGESTION, proposer__isnull=False)
+    return {str(pk): proposer for pk, proposer in rows.order_by("pk").values_list("pk", "proposer_id")}

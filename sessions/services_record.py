@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from consult_portal import audit
 
 from .models import Meeting, RecordItem, RecordRevision
-from .services_participation import participation_content, set_participation
+from .services_participation import participation_content, proposers_content, set_participation, set_proposers
 
 
 def record_content(meeting: Meeting) -> dict:
@@ -24,6 +24,7 @@ def record_content(meeting: Meeting) -> dict:
         "attendance_count": meeting.attendance_count,
         "walk_in_count": meeting.walk_in_count,
         **participation_content(meeting),
+        "proposers": proposers_content(meeting),
         "items": [[item.kind, item.text] for item in RecordItem.objects.filter(meeting=meeting).order_by("pk")],
     }
 
@@ -57,11 +58,13 @@ def meeting_record_amend(
     attendance_count: int | None = None,
     walk_in_count: int | None = None,
     items: Sequence[tuple[str, str]] | None = None,
+    proposers: dict | None = None,
     **participation,
 ) -> Meeting:
     """Correct the record of a recorded meeting, saying why. `items` are the record items without an outcome as
-    they should be, (kind, text) each; None leaves them. The earlier version is kept as a RecordRevision, which the
-    meeting's history shows, and in the audit; all or nothing."""
+    they should be, (kind, text) each; None leaves them. `proposers` say who raised the suggestions kept ({item pk:
+    member or None}). The earlier version is kept as a RecordRevision, which the meeting's history shows, and in the
+    audit; all or nothing."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.RECORDED:
         raise ValidationError(_("Only a completed record can be amended."))
@@ -78,6 +81,8 @@ def meeting_record_amend(
     meeting.save(update_fields=["summary", "answers", "attendance_count", "walk_in_count", *changed])
     if items is not None:
         _replace_open_items(meeting, items)
+    if proposers:  # {item pk: member or None}: who raised the suggestions kept
+        set_proposers(meeting, proposers)
     after = record_content(meeting)
     if after == before:
         raise ValidationError(_("Nothing in the record was changed."), code="unchanged")

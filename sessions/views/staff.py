@@ -277,7 +277,7 @@ def meeting_action(request, pk: int, action: str):
                 **form.participation(),
             )
         elif action == "amend":
-            form = AmendRecordForm(request.POST, prefix="amend")
+            form = AmendRecordForm(request.POST, prefix="amend", meeting=meeting)
             if not form.is_valid():
                 return _fail(request, pk, action, form)
             data = form.cleaned_data
@@ -290,6 +290,7 @@ def meeting_action(request, pk: int, action: str):
                 attendance_count=data["attendance_count"],
                 walk_in_count=data["walk_in_count"],
                 items=form.items(),
+                proposers=form.item_proposers(),
                 **form.participation(),
             )
         else:
