@@ -177,6 +177,7 @@ def survey(request, pk: int):
         form = SurveyForm(request.POST, item=item, verified=True)
         context.update(step="verified", phone=form["phone"].value())
         status = 400
+        _say_hidden_errors(form, ("phone",))
         if _limited(form, address):
             status = 429
         elif form.is_valid():
@@ -235,6 +236,12 @@ def survey(request, pk: int):
 
 
 CODE_ERRORS = ("missing", "expired", "wrong")
+
+
+def _say_hidden_errors(form, hidden: tuple[str, ...]) -> None:
+    """A field carried from step 1 in a hidden input shows no error of its own: say it at the top of the form."""
+    if not form.is_valid() and any(name in form.errors for name in hidden):
+        form.add_error(None, _("The number from the first step could not be read. Start again with your number."))
 
 
 def _answered_here(item: OutcomeItem, token: str, fresh: bool) -> bool:

@@ -5,6 +5,7 @@ steps that work without JavaScript."""
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from consult_portal.audit import client_ip
@@ -66,6 +67,9 @@ def checkin(request, token: str):
     elif step == "code":
         form, status = CheckinCodeForm(request.POST), 400
         context.update(step="code", phone=form["phone"].value())
+        if not form.is_valid() and ("name" in form.errors or "phone" in form.errors):
+            # Carried from step 1 in hidden inputs, they show no error of their own.
+            form.add_error(None, _("The name or number from the first step could not be read. Start again."))
         if form.is_valid():
             data = form.cleaned_data
             try:

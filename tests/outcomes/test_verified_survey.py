@@ -251,3 +251,13 @@ def test_the_anomaly_list_uses_the_same_queries_at_two_sizes(client, office, ite
         html = client.get(ANOMALIES).content.decode()
     assert html.count('<tr data-kind="address">') == 2
     assert len(large.captured_queries) == len(small.captured_queries) <= 8
+
+
+def test_a_number_lost_between_the_steps_is_said_at_the_top(client, item):
+    send_code(client, item, "13812345678")
+    data = {"step": "verified", "phone": "12", "code": last_code("13812345678"), "rating": "5", "comment": "好"}
+    response = client.post(survey_url(item), data)
+    html = response.content.decode()
+    assert response.status_code == 400 and not SatisfactionResponse.objects.exists()
+    assert _("The number from the first step could not be read. Start again with your number.") in html
+    assert "好</textarea>" in html

@@ -210,3 +210,12 @@ def test_the_day_token_changes_with_the_day_and_the_secret(meeting):
     today = timezone.localdate()
     assert day_token(meeting, today) != day_token(meeting, today + timedelta(days=1))
     assert day_token(meeting, today).startswith(f"{meeting.pk}-")
+
+
+def test_a_name_lost_between_the_steps_is_said_at_the_top(meeting):
+    visitor = Client()
+    visitor.post(checkin_url(meeting), {"step": "send", "name": "李大爷", "phone": "13900001111"})
+    data = {"step": "code", "name": "", "phone": "13900001111", "code": "123456"}
+    response = visitor.post(checkin_url(meeting), data)
+    assert response.status_code == 400 and not meeting.participants.exists()
+    assert _("The name or number from the first step could not be read. Start again.") in response.content.decode()
