@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consult_portal.forms import CleanTextMixin, DateInput, ListFilterForm
 from consult_portal.models import Area, Committee, Sector, in_town
+from consult_portal.periods import PeriodField
 from consult_portal.phones import MobilePhoneField
 from consult_portal.photo_fields import PhotoField, PhotoFormMixin
 
@@ -18,6 +19,12 @@ class MemberFilterForm(ListFilterForm):
         label=_("Special committee"), required=False, queryset=Committee.objects.order_by("name")
     )
     town = forms.ModelChoiceField(label=_("Sunk into town"), required=False, queryset=Area.objects.none())
+    active_in = PeriodField(label=_("Active in (year)"))
+    took_part = forms.BooleanField(label=_("Took part"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["took_part"].widget.attrs["class"] = "form-check-input"
 
 
 def places(town=None):

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from consult_portal.access import object_for_user
 from consult_portal.models import Area, in_town
+from consult_portal.periods import Period
 
 from .models import Assignment, Member
 
@@ -49,6 +50,33 @@ def year_days(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
+def active_members(period, town=None) -> QuerySet:
+    """The active members of a period's figures: all active members for the county, those sunk into `town` at some
+    time in the period for a town (`sunk_into`). The dashboard's "active members" and the list it links to."""
+    members = Member.objects.filter(is_active=True)
+    if town is not None:
+        members = members.filter(pk__in=sunk_members(town, *Period.of(period).days()))
+    return members
+
+
+def took_part_q(period, town=None) -> Q:
+    """Members who took part (参与履职) in `period`: checked in at a meeting that started in it, or took part in a
+    research record dated in it; for a town, a meeting at its platforms or research for its meetings or topics.
+    The one definition of the dashboard's "members who took part", its list, and /stats/."""
+    period = Period.of(period)
+    participant = Member._meta.get_field("participations").related_model  # sessions' models, without the import
+    research = Member._meta.get_field("research").related_model
+    # Confirmed check-ins only: sessions' rule (`Participant.objects.checked_in()`).
+    attended = participant.objects.checked_in().filter(period.q("meeting__starts_at"), kind=participant.Kind.MEMBER)
+    researched = research.members.through.objects.filter(period.q("research__date"))
+    if town is not None:
+        attended = attended.filter(in_town(town, "meeting__platform__area"))
+        researched = researched.filter(
+            in_town(town, "research__meeting__platform__area") | Q(research__topic__town=town)
+        )
+    return Q(pk__in=attended.values("member_id")) | Q(pk__in=researched.values("member_id"))
+
+
 def registry(*, town=None, filters: dict | None = None) -> QuerySet:
     """The staff member list; liaison staff see the members sunk into their town or its villages."""
     members = Member.objects.select_related("sector", "committee").prefetch_related(
@@ -59,9 +87,16 @@ def registry(*, town=None, filters: dict | None = None) -> QuerySet:
         )
     )
     filters = filters or {}
+    period = filters.get("active_in")
     for place in (town, filters.get("town")):
-        if place is not None:
+        if place is not None and period is None:
             members = members.filter(pk__in=sunk_members(place, timezone.localdate()))
+    if period is not None:
+        # The dashboard's members of a period: active, sunk into the town during it; and who took part, if asked.
+        place = town or filters.get("town")
+        members = members.filter(pk__in=active_members(period, place).values("pk"))
+        if filters.get("took_part"):
+            members = members.filter(took_part_q(period, place))
     for field in ("level", "sector", "committee"):
         if filters.get(field):
             members = members.filter(**{field: filters[field]})

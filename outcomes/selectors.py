@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.http import Http404
 
 from consult_portal.access import object_for_user
+from consult_portal.periods import Period
 from members.models import Member
 
 from .models import (
@@ -170,6 +171,10 @@ def staff_items(*, town=None, filters: dict | None = None) -> QuerySet:
         items = items.filter(Q(text__icontains=filters["q"]) | Q(contact_name__icontains=filters["q"]))
     if filters.get("status") == "open":
         items = items.filter(status__in=OutcomeItem.OPEN)
+    elif filters.get("status") == "final":
+        items = items.filter(status__in=OutcomeItem.FINAL)
+    elif filters.get("status") == "solved":
+        items = items.filter(status__in=SOLVED_STATUSES)
     elif filters.get("status"):
         items = items.filter(status=filters["status"])
     if filters.get("unit"):
@@ -177,7 +182,7 @@ def staff_items(*, town=None, filters: dict | None = None) -> QuerySet:
     if filters.get("overdue"):
         items = items.filter(overdue_q())
     if filters.get("year"):
-        items = items.filter(created_at__year=filters["year"])
+        items = items.filter(handed_over_q(filters["year"]))
     if filters.get("meeting"):
         items = items.filter(meeting=filters["meeting"])
     return items.order_by("deadline", "pk")
@@ -249,3 +254,11 @@ def problems_solved_total(items: QuerySet | None = None) -> int:
     items = OutcomeItem.objects.all() if items is None else items
     total = items.filter(status__in=SOLVED_STATUSES).aggregate(n=Sum("problems_solved"))["n"]
     return total or 0
+
+
+def handed_over_q(period, path: str = "") -> Q:
+    """Items handed over in `period` (a `consult_portal.periods.Period`, a year, or "2021-2026"), through `path`
+    (e.g. "item__"): the year an item counts in is the year of its hand-over (`handed_over_on`, the real day for
+    one entered later). The dashboard, /stats/, the staff home, the assessment and the lists they link to count
+    items of a period with this."""
+    return Period.of(period).q(f"{path}handed_over_on")

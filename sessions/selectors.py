@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 
 from consult_portal.access import object_for_user
 from consult_portal.models import in_town
+from consult_portal.periods import Period
 
 from .models import Meeting, MeetingTransition, Participant, RecordRevision, Research
 from .selectors_public import public_meetings, with_sequence
@@ -31,8 +32,10 @@ def staff_meetings(*, town=None, filters: dict | None = None) -> QuerySet:
         meetings = meetings.filter(form=filters["form"])
     if filters.get("town"):
         meetings = meetings.filter(in_town(filters["town"], "platform__area"))
+    if filters.get("held"):
+        meetings = meetings.held()
     if filters.get("year"):
-        meetings = meetings.filter(starts_at__year=filters["year"])
+        meetings = meetings.filter(Period.of(filters["year"]).q("starts_at"))
     if filters.get("q"):
         meetings = meetings.filter(title__icontains=filters["q"])
     return meetings.order_by("-starts_at", "-id")

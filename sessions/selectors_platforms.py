@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -181,6 +182,48 @@ def coverage(*, year: int, town=None) -> QuerySet:
         villages_with_platform=_count(villages.filter(Exists(Platform.objects.filter(area=OuterRef("pk"))))),
         town_code=Case(When(level=Area.Level.VILLAGE, then=F("parent__code")), default=F("code")),
     ).order_by("town_code", "level", "code")
+
+
+def town_of(area: str = "platform__area"):
+    """The town of the area reached through `area` (a meeting's: "platform__area"): the area itself for a town, its
+    town for a village, None for the county. The one rule by which a meeting, its record and its participants
+    belong to a town or, at a county-level platform, to the county (`OutcomeItem.derive_town` says the same of a
+    loaded meeting)."""
+    return Case(
+        When(**{f"{area}__level": Area.Level.TOWN}, then=F(area)),
+        When(**{f"{area}__level": Area.Level.VILLAGE}, then=F(f"{area}__parent")),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def held_by_town(*, since, until) -> dict:
+    """{town id, or None for the county: consultations held from `since` until `until`}: one GROUP BY query. The
+    coverage page, the dashboard and /stats/ count meetings per town with this."""
+    rows = (
+        Meeting.objects.held(since=since, until=until)
+        .order_by()
+        .annotate(town_key=town_of())
+        .values("town_key")
+        .annotate(n=Count("pk"))
+    )
+    return {row["town_key"]: row["n"] for row in rows}
+
+
+def below_target(held: int, target: int) -> bool:
+    """A town is below target when it held fewer consultations than the target (the coverage page's badge, the
+    dashboard's headline)."""
+    return held < target
+
+
+def county_coverage(*, year: int) -> dict:
+    """The county's own row of the coverage: its county-level platforms and the consultations held there in the
+    year (they belong to no town, and count for the whole county only). Two queries."""
+    start, end = year_bounds(year)
+    return {
+        "platform_count": Platform.objects.filter(area__level=Area.Level.COUNTY).count(),
+        "meeting_count": held_by_town(since=start, until=end).get(None, 0),
+    }
 
 
 def platform_for_user(request, pk: int, *, write: bool = False) -> Platform:

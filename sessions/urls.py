@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checkin, checkin_staff, documents, exports, history, platforms, public, staff
+from .views import checkin, checkin_staff, documents, exports, figure_lists, history, platforms, public, staff
 
 app_name = "sessions"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     # Staff: meetings, platforms and coverage, with their documents and exports.
     path("staff/meetings/", staff.meeting_list, name="staff-meetings"),
     path("staff/meetings/new/", staff.meeting_new, name="staff-meeting-new"),
+    path("staff/meetings/record-items/", figure_lists.record_items, name="record-items"),
+    path("staff/meetings/participants/", figure_lists.participants, name="participants"),
     path("staff/meetings/<int:pk>/", staff.meeting_detail, name="staff-meeting"),
     path("staff/meetings/<int:pk>/checkins/", checkin_staff.checkins, name="checkins"),
     path("staff/meetings/<int:pk>/checkins/<slug:action>/", checkin_staff.checkin_action, name="checkin-action"),

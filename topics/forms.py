@@ -5,9 +5,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 
+from consult_portal import office
 from consult_portal.forms import CleanTextMixin, DateInput, SearchSelect
 from consult_portal.models import Area, ResponsibleUnit
 from consult_portal.phones import MobilePhoneField
@@ -32,10 +35,48 @@ def towns():
     return Area.objects.filter(level=Area.Level.TOWN).order_by("code")
 
 
+COUNTY = "county"  # the town select's value for a county-level topic (Topic.town empty)
+
+
+def county_label() -> str:
+    words = office.current()
+    return _now("%(whole)s (a %(level)s topic)") % {"whole": words.whole_county_word, "level": words.county_level_word}
+
+
+class _TownsWithCounty(ModelChoiceIterator):
+    """The towns, after the empty choice and the county itself."""
+
+    def __iter__(self):
+        choices = super().__iter__()
+        if self.field.empty_label is not None:
+            yield next(choices)
+        if self.field.with_county:
+            yield (COUNTY, county_label())
+        yield from choices
+
+    def __len__(self):
+        return super().__len__() + (1 if self.field.with_county else 0)
+
+
+class TownOrCountyField(forms.ModelChoiceField):
+    """A town or street, or the county itself (the office's words: "全区（区级议题）"), cleaned to None. Liaison
+    staff, who work for one town, are not offered the county (`with_county = False`)."""
+
+    iterator = _TownsWithCounty
+    with_county = True
+
+    def clean(self, value):
+        if self.with_county and value == COUNTY:
+            return None
+        return super().clean(value)
+
+
 def check_village_in_town(form: forms.BaseForm, data: dict) -> None:
     village, town = data.get("village"), data.get("town")
     if village and town and village.parent_id != town.pk:
         form.add_error("village", _("This village is not in the town you chose."))
+    if village and "town" in data and town is None:
+        form.add_error("village", _("A county-level topic has no village: leave the village empty."))
 
 
 class PlaceModelForm(CleanTextMixin, forms.ModelForm):
@@ -44,7 +85,13 @@ class PlaceModelForm(CleanTextMixin, forms.ModelForm):
 
     def __init__(self, *args, town_scope=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns() if town_scope is None else towns().filter(pk=town_scope.pk)
+        field = self.fields["town"]
+        self.fields["town"] = TownOrCountyField(
+            queryset=towns() if town_scope is None else towns().filter(pk=town_scope.pk),
+            label=field.label,
+            empty_label=_("Choose"),
+        )
+        self.fields["town"].with_county = town_scope is None
         self.fields["village"].queryset = Area.objects.filter(level=Area.Level.VILLAGE).order_by("code")
         self.fields["village"].widget = VillageSelect(choices=self.fields["village"].choices)
 
@@ -68,7 +115,7 @@ class SuggestTopicForm(PhotoFormMixin, CleanTextMixin, forms.Form):
         help_text=_("What is the problem, where, and since when? At most 2,000 characters."),
     )
     category = forms.ChoiceField(label=_("Category"), choices=Topic.Category.choices, widget=forms.RadioSelect)
-    town = forms.ModelChoiceField(label=_("Town or street"), queryset=Area.objects.none(), empty_label=_("Choose"))
+    town = TownOrCountyField(label=_("Town or street"), queryset=Area.objects.none(), empty_label=_("Choose"))
     village = forms.ModelChoiceField(
         label=_("Village or community"),
         queryset=Area.objects.none(),
@@ -285,7 +332,7 @@ class PlanEntryForm(CleanTextMixin, forms.ModelForm):
     def __init__(self, *args, topics=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
-        self.fields["topic"].label_from_instance = lambda topic: f"{topic.title} · {topic.town.name} · {topic.year}"
+        self.fields["topic"].label_from_instance = lambda topic: f"{topic.title} · {topic.town_name} · {topic.year}"
 
 
 class PlanApproveForm(CleanTextMixin, forms.ModelForm):

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from consult_portal import office
 from consult_portal.media import RandomName
 from consult_portal.models import Area, ResponsibleUnit
 from members.models import Member, readable_code
@@ -40,9 +41,12 @@ class Topic(models.Model):
     description = models.TextField(_("description"), max_length=5000)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    # Empty for a county-level topic (全县): it belongs to the county, not to a town; office staff handle it.
     town = models.ForeignKey(
         Area,
         verbose_name=_("town"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="topics_in_town",
         limit_choices_to={"level": Area.Level.TOWN},
@@ -150,6 +154,11 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def town_name(self) -> str:
+        """The topic's town, or for a county-level topic the whole county in the office's word (全区)."""
+        return self.town.name if self.town_id else office.current().whole_county_word
 
 
 class TopicPhoto(models.Model):

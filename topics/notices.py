@@ -48,7 +48,8 @@ def new_resident_topic(topic: Topic, *, by=None) -> int:
         [user for user in staff if user.pk not in digest],
         kind=KIND_NEW,
         key=f"topic-new:{topic.pk}",
-        subject=lambda: _("New residents' topic from %(town)s: %(title)s") % {"town": topic.town, "title": topic.title},
+        subject=lambda: _("New residents' topic from %(town)s: %(title)s")
+        % {"town": topic.town_name, "title": topic.title},
         body=topic.description,
         link=reverse("topics:staff-detail", args=[topic.pk]),
         obj=topic,
@@ -61,7 +62,7 @@ def _day_span(day: date) -> tuple[datetime, datetime]:
 
 
 def _lines(topics: list[Topic]) -> str:
-    lines = [f"- {t.tracking_code} {t.town.name}: {t.title}" for t in topics[:DIGEST_LINES]]
+    lines = [f"- {t.tracking_code} {t.town_name}: {t.title}" for t in topics[:DIGEST_LINES]]
     if len(topics) > DIGEST_LINES:
         more = len(topics) - DIGEST_LINES
         lines.append(ngettext("…and %(count)d more.", "…and %(count)d more.", more) % {"count": more})

@@ -4,6 +4,7 @@ from difflib import SequenceMatcher
 from django.db.models import Q, QuerySet
 
 from consult_portal.access import object_for_user
+from consult_portal.periods import Period
 
 from .models import ConsultationPlan, Topic, TopicEvent
 
@@ -31,7 +32,9 @@ def staff_topics(
     if town is not None:
         topics = topics.filter(town=town)
     for field, value in (filters or {}).items():
-        if value not in (None, ""):
+        if isinstance(value, Period):
+            topics = topics.filter(value.year_q(field))  # a topic counts in its year
+        elif value not in (None, ""):
             topics = topics.filter(**{field: value})
     if search:
         # Chinese has no letter case: a plain LIKE skips UPPER() on every row and can use the trigram indexes.

@@ -95,7 +95,7 @@ def topic_submit(
     description: str,
     source: str,
     category: str,
-    town: Area,
+    town: Area | None,
     year: int,
     village: Area | None = None,
     submitter_name: str = "",
@@ -121,9 +121,11 @@ def topic_submit(
         raise ValidationError(_("A topic needs a title and a description."))
     if source not in Topic.Source.values:
         raise ValidationError(_("Unknown topic source."))
-    if town.level != Area.Level.TOWN:
+    if town is not None and town.level != Area.Level.TOWN:  # None: a county-level topic
         raise ValidationError(_("The town must be a town or street."))
-    if village is not None and (village.level != Area.Level.VILLAGE or village.parent_id != town.pk):
+    if village is not None and (
+        town is None or village.level != Area.Level.VILLAGE or village.parent_id != town.pk
+    ):
         raise ValidationError(_("The village must belong to the town."))
     if source == Topic.Source.PARTY and not requesting_body.strip():
         raise ValidationError(_("A party and government request needs the body that asked for it."))

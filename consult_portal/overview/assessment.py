@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,9 +28,9 @@ from consult_portal.models import Area, in_town
 from members.models import Assignment, Member
 from members.selectors import sunk_into, year_days
 from outcomes.models import OutcomeItem
-from outcomes.selectors import Satisfaction, satisfaction
+from outcomes.selectors import Satisfaction, handed_over_q, satisfaction
 from sessions.models import Meeting, Participant, Platform, Research, StationAssessmentWeights
-from sessions.selectors_platforms import meets_five_haves, with_five_haves, year_bounds
+from sessions.selectors_platforms import held_by_town, meets_five_haves, with_five_haves, year_bounds
 
 # (key, label): the key names both the weight field and the criterion.
 CRITERIA = (
@@ -69,7 +69,7 @@ def _towns(year: int) -> QuerySet:
     # Inside a subquery over members or platforms, the town is one level further out.
     outer_town = OuterRef(OuterRef("pk"))
     held = Meeting.objects.held(since=start, until=end)
-    items = OutcomeItem.objects.filter(town=town, created_at__gte=start, created_at__lt=end)
+    items = OutcomeItem.objects.filter(handed_over_q(year), town=town)
     platforms = Platform.objects.filter(in_town(town))
     # A confirmation dated later than today has not happened yet, in the year under way as on the registry's page.
     on = min(last_day, timezone.localdate())
@@ -173,9 +173,7 @@ def ranking(*, year: int, weights: StationAssessmentWeights | None = None) -> li
     weights = weights or StationAssessmentWeights.current()
     goal = office.current().meetings_per_town_target
     start, end = year_bounds(year)
-    published = OutcomeItem.objects.filter(
-        published_at__isnull=False, town__isnull=False, created_at__gte=start, created_at__lt=end
-    )
+    published = OutcomeItem.objects.filter(handed_over_q(year), published_at__isnull=False, town__isnull=False)
     rates = satisfaction(published, by="town")
     scores = [_score(town, rates.get(town.pk, Satisfaction()), weights, goal) for town in _towns(year)]
     scores.sort(key=lambda s: (-s.total, s.town.code))
@@ -185,3 +183,44 @@ def ranking(*, year: int, weights: StationAssessmentWeights | None = None) -> li
         score.rank = previous.rank if previous is not None and previous.total == score.total else position
         score.commended = score.rank <= commended and score.total > 0
     return scores
+
+
+@dataclass
+class LevelFigures:
+    """The figures of the assessment's other rows: the county's own level (not a station, not scored) or the whole
+    county (the stations and the county level added up)."""
+
+    held: int = 0
+    target: int = 0
+    handed: int = 0
+    implemented: int = 0
+    partly: int = 0
+    satisfaction: Satisfaction = Satisfaction()
+
+    def __add__(self, other: "LevelFigures") -> "LevelFigures":
+        return LevelFigures(
+            *(getattr(self, f) + getattr(other, f) for f in ("held", "target", "handed", "implemented", "partly")),
+            satisfaction=self.satisfaction + other.satisfaction,
+        )
+
+
+def county_level(*, year: int) -> LevelFigures:
+    """The county's own row: consultations held at county-level platforms (`town_of` None) and the county-wide items
+    handed over in `year`, with their satisfaction. Four queries."""
+    start, end = year_bounds(year)
+    items = OutcomeItem.objects.filter(handed_over_q(year), town__isnull=True)
+    counts = items.aggregate(
+        handed=Count("pk"),
+        implemented=Count("pk", filter=Q(status=OutcomeItem.Status.IMPLEMENTED)),
+        partly=Count("pk", filter=Q(status=OutcomeItem.Status.PARTLY)),
+    )
+    rate = satisfaction(items.filter(published_at__isnull=False))[None]
+    return LevelFigures(held=held_by_town(since=start, until=end).get(None, 0), satisfaction=rate, **counts)
+
+
+def whole_county(scores: list[StationScore], county: LevelFigures) -> LevelFigures:
+    """The stations' rows and the county's row added up: the assessment table's total."""
+    total = county
+    for s in scores:
+        total = total + LevelFigures(s.held, s.target, s.handed, s.implemented, s.partly, s.satisfaction)
+    return total

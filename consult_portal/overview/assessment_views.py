@@ -14,7 +14,8 @@ from consult_portal.forms import CleanTextMixin, year_param
 from consult_portal.spreadsheets import xlsx_download
 from sessions.models import StationAssessmentWeights
 
-from .assessment import CRITERIA, commended_places, ranking
+from . import cached
+from .assessment import CRITERIA, commended_places, county_level, ranking, whole_county
 
 
 class WeightsForm(CleanTextMixin, forms.ModelForm):
@@ -40,14 +41,24 @@ def assessment(request):
     year = year_param(request)
     town = town_scope(request.user)
     weights = StationAssessmentWeights.current()
-    scores = ranking(year=year, weights=weights)
+    scores = cached.assessment_ranking(year=year, weights=weights)
     station_count = len(scores)
     scores = _scoped(scores, town)
+    # The county's own level (county-level platforms' meetings, county-wide items) and the whole county: the
+    # stations' rows and the county's add up to the total.
+    county = county_level(year=year) if town is None else None
     return render(
         request,
         "portal/staff/assessment.html",
         {
             "year": year,
+            "county": county,
+            "assessment_footer": [
+                (office.current().county_level_word, county, "county"),
+                (office.current().whole_county_word, whole_county(scores, county), "total"),
+            ]
+            if county
+            else [],
             "scores": scores,
             "station_count": station_count,
             "commended_count": commended_places(station_count),

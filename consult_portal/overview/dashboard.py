@@ -1,7 +1,7 @@
-"""The dashboard for staff and leaders, and the public statistics with their CSV (#7).
+"""The dashboard for staff and leaders (#7, #14, #16), for a year or a span of years.
 
-The figures and their definitions are in `stats`; this module labels them, links each to the list behind it,
-and serves them as a page, an .xlsx, a Word summary, and (the public subset) a page and a CSV.
+The figures and their definitions are in `stats`; this module labels them, links each to the list of exactly the
+rows it counts, and serves them as a page, an .xlsx and a Word summary (the public subset: `public_stats`).
 """
 
 from dataclasses import dataclass
@@ -17,21 +17,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consult_portal import audit, documents, office
+from consult_portal import audit, documents, office, periods
 from consult_portal.access import capability_required, town_scope
-from consult_portal.forms import CleanTextMixin, ListFilterForm
+from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
-from consult_portal.spreadsheets import csv_download, xlsx_download
+from consult_portal.periods import Period
+from consult_portal.spreadsheets import xlsx_download
 from outcomes.models import OutcomeItem
+from sessions.models import Participant, RecordItem
 from topics.models import Topic
 
-from . import stats
+from . import cached, stats
 
 OS = OutcomeItem.Status
 
 
 class DashboardForm(ListFilterForm):
-    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
+    year = periods.PeriodChoiceField(label=gettext_lazy("Year"))
     town = forms.ModelChoiceField(
         label=gettext_lazy("Town / street"),
         required=False,
@@ -41,24 +43,16 @@ class DashboardForm(ListFilterForm):
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, y) for y in years]
-
-
-class PublicStatsForm(CleanTextMixin, forms.Form):
-    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
-
-    def __init__(self, *args, years: list[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(y, y) for y in years]
-        self.fields["year"].widget.attrs["class"] = "form-select"
+        self.fields["year"].choices = periods.choices(years)
 
 
 def _choice(request):
-    """(form, year, town) from the query string; a liaison asking for another town gets a 404."""
+    """(form, period, town) from the query string (`?year=2025` or `?year=2021-2026`); a liaison asking for another
+    town gets a 404."""
     scope = town_scope(request.user)
-    form = DashboardForm(request.GET or None, years=stats.years(), town_scope=scope)
+    form = DashboardForm(request.GET or None, years=cached.years(), town_scope=scope)
     data = form.cleaned_data if form.is_valid() else {}
-    year = data.get("year") or timezone.localdate().year
+    year = Period.of(data.get("year") or timezone.localdate().year)
     if scope is not None:
         asked = request.GET.get("town")
         if asked and asked != str(scope.pk):
@@ -85,9 +79,9 @@ def _link(name: str, **params) -> str:
 
 def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
     """The figures as labelled rows, each with the staff list behind it, in the order of the page."""
-    f, year = dash.total, dash.year
+    f, year = dash.total, dash.period.param
     town = dash.town.pk if dash.town else None
-    meetings = _link("sessions:staff-meetings", year=year, town=town)
+    meetings = _link("sessions:staff-meetings", year=year, town=town, held="on")
     outcomes = _link("outcomes:staff-list", year=year, town=town)
 
     def topics(**params):
@@ -96,16 +90,21 @@ def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
     def items(**params):
         return _link("outcomes:staff-list", year=year, town=town, **params)
 
+    def record(**params):
+        return _link("sessions:record-items", year=year, town=town, **params)
+
     satisfaction = _link("outcomes:staff-satisfaction", year=year)
-    members = _link("members:list", town=town)
+    members = _link("members:list", town=town, active_in=year)
+    took_part = _link("members:list", town=town, active_in=year, took_part="on")
+    p = f.participation
     return [
         (
             _("Consultation work"),
             [
                 Row("meetings_held", _("Consultations held"), f.meetings_held, meetings),
                 Row("target", _("Target"), f.target),
-                Row("suggestions", _("Suggestions raised"), f.suggestions, meetings),
-                Row("consensus", _("Consensus reached"), f.consensus, meetings),
+                Row("suggestions", _("Suggestions raised"), f.suggestions, record(kind=RecordItem.Kind.SUGGESTION)),
+                Row("consensus", _("Consensus reached"), f.consensus, record(kind=RecordItem.Kind.CONSENSUS)),
             ],
         ),
         (
@@ -123,7 +122,8 @@ def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
             _("Outcome items"),
             [
                 Row("outcomes", _("Items handed over"), f.outcomes, outcomes),
-                Row("implemented", _("Problems solved (implemented)"), f.implemented, items(status=OS.IMPLEMENTED)),
+                Row("implemented", _("Items implemented"), f.implemented, items(status=OS.IMPLEMENTED)),
+                Row("problems_solved", _("Problems solved"), f.problems_solved, items(status="solved")),
                 Row("partly", OS.PARTLY.label, f.partly, items(status=OS.PARTLY)),
                 Row("not_feasible", OS.NOT_FEASIBLE.label, f.not_feasible, items(status=OS.NOT_FEASIBLE)),
                 Row("answered", OS.ANSWERED.label, f.answered, items(status=OS.ANSWERED)),
@@ -134,8 +134,13 @@ def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
         (
             _("Rates"),
             [
-                Row("adoption_rate", _("Adoption rate"), stats.percent(f.adoption_rate), outcomes),
-                Row("implementation_rate", _("Implementation rate"), stats.percent(f.implementation_rate), outcomes),
+                Row("adoption_rate", _("Adoption rate"), stats.percent(f.adoption_rate), record(handed="on")),
+                Row(
+                    "implementation_rate",
+                    _("Implementation rate"),
+                    stats.percent(f.implementation_rate),
+                    items(status="final"),
+                ),
                 Row("satisfaction_rate", _("Satisfaction rate"), f.satisfaction.percent, satisfaction),
                 Row("satisfaction_answers", _("Satisfaction answers"), f.satisfaction.total, satisfaction),
             ],
@@ -156,26 +161,40 @@ def sections(dash: stats.Dashboard) -> list[tuple[str, list[Row]]]:
                     topics(source=Topic.Source.RESIDENT),
                 ),
                 Row("walk_ins", _("Residents who came of their own accord"), f.walk_ins, meetings),
-                Row("resident_participants", _("Residents concerned taking part"), f.resident_participants, meetings),
+                Row(
+                    "resident_participants",
+                    _("Residents concerned taking part"),
+                    f.resident_participants,
+                    _link("sessions:participants", year=year, town=town, kind=Participant.Kind.RESIDENT),
+                ),
+                Row("residents_invited", _("Residents invited"), p.invited, meetings),
+                Row("residents_attended", _("Residents attending"), p.attended, meetings),
+                Row("participation_rate", _("Residents' participation rate"), p.percent, meetings),
+                Row("departments", _("Departments taking part"), p.departments, meetings),
+                Row("member_times", _("Member-times"), p.member_times, meetings),
                 Row("survey_responses", _("Online satisfaction answers"), f.survey_responses, satisfaction),
             ],
         ),
         (
             _("Members' participation"),
             [
-                Row("members_took_part", _("Members who took part"), f.members_took_part, members),
+                Row("members_took_part", _("Members who took part"), f.members_took_part, took_part),
                 Row("members_active", _("Active members"), f.members_active, members),
-                Row("members_rate", _("Members' participation rate"), stats.percent(f.members_rate), members),
+                Row("members_rate", _("Members' participation rate"), stats.percent(f.members_rate), took_part),
             ],
         ),
     ]
 
 
 def _town_rows(dash: stats.Dashboard) -> list[dict]:
-    """Each town's figures, linked to its own dashboard."""
-    return [
-        {"town": f.town, "figures": f, "url": _link("dashboard", year=dash.year, town=f.town.pk)} for f in dash.by_town
+    """Each town's figures, linked to its own dashboard, then the county level's: they add up to the total."""
+    param = dash.period.param
+    rows = [
+        {"town": f.town, "name": f.town.name, "figures": f, "url": _link("dashboard", year=param, town=f.town.pk)}
+        for f in dash.by_town
     ]
+    rows.append({"town": None, "name": office.current().county_level_word, "figures": dash.county_wide, "url": ""})
+    return rows
 
 
 def _chart_data(dash: stats.Dashboard) -> dict:
@@ -214,8 +233,8 @@ def _scope_name(town) -> str:
 @capability_required("backoffice.view")
 def dashboard(request):
     form, year, town = _choice(request)
-    dash = stats.compute(year=year, town=town)
-    query = urlencode({"year": year, **({"town": town.pk} if town else {})})
+    dash = cached.compute(period=year, town=town)
+    query = urlencode({"year": year.param, **({"town": town.pk} if town else {})})
     return render(
         request,
         "portal/staff/dashboard.html",
@@ -245,18 +264,21 @@ def _export_rows(dash: stats.Dashboard):
             _("Consultations held"),
             _("Target"),
             _("Topics received"),
-            _("Problems solved (implemented)"),
+            _("Items implemented"),
+            _("Problems solved"),
             _("Being handled"),
             _("Overdue"),
             _("Satisfaction rate"),
         ]
-        for f in dash.by_town:
+        # Each town, the county level, then the whole county: the rows add up to it.
+        for name, f in [*((r["name"], r["figures"]) for r in _town_rows(dash)), (_scope_name(None), dash.total)]:
             yield [
-                f.town.name,
+                name,
                 f.meetings_held,
                 f.target,
                 f.topics_total,
                 f.implemented,
+                f.problems_solved,
                 f.in_progress,
                 f.overdue,
                 f.satisfaction.percent,
@@ -267,10 +289,10 @@ def _export_rows(dash: stats.Dashboard):
 @capability_required("backoffice.view")
 def export(request):
     _form, year, town = _choice(request)
-    dash = stats.compute(year=year, town=town)
+    dash = cached.compute(period=year, town=town)
     suffix = f"-{town.code}" if town else ""
     response, count = xlsx_download(
-        filename=f"dashboard-{year}{suffix}.xlsx",
+        filename=f"dashboard-{year.param}{suffix}.xlsx",
         sheet_title=str(year),
         header=[_("Section"), _("Figure"), _("Value")],
         rows=_export_rows(dash),
@@ -279,7 +301,7 @@ def export(request):
         actor=request.user,
         action="dashboard_export",
         obj=town,
-        after={"year": year, "town": town.pk if town else None, "rows": count},
+        after={"year": year.param, "town": town.pk if town else None, "rows": count},
         request=request,
     )
     return response
@@ -291,7 +313,7 @@ def export(request):
 def summary(request):
     """The year's summary of figures as a Word document, for the office's report upward."""
     _form, year, town = _choice(request)
-    dash = stats.compute(year=year, town=town)
+    dash = cached.compute(period=year, town=town)
     scope = _scope_name(town)
     title = _("%(scope)s: summary of consultation work in %(year)s") % {"scope": scope, "year": year}
     words = office.current()
@@ -308,7 +330,7 @@ def summary(request):
             "and %(overdue)s are overdue."
         )
         % {
-            "year": year,
+            "year": str(year),
             "held": f.meetings_held,
             "target": f.target,
             "topics": f.topics_total,
@@ -330,9 +352,19 @@ def summary(request):
         )
     if town is None and dash.by_town:
         documents.heading(document, next(numerals) + "、" + _("By town"))
+        rows = [*_town_rows(dash), {"name": scope, "figures": f}]
         documents.table(
             document,
-            [[t.town.name, t.meetings_held, t.target, t.implemented, t.satisfaction.percent] for t in dash.by_town],
+            [
+                [
+                    r["name"],
+                    r["figures"].meetings_held,
+                    r["figures"].target,
+                    r["figures"].implemented,
+                    r["figures"].satisfaction.percent,
+                ]
+                for r in rows
+            ],
             header=[_("Town / street"), _("Consultations held"), _("Target"), _("Implemented"), _("Satisfaction rate")],
         )
     documents.heading(document, next(numerals) + "、" + _("Definitions"))
@@ -343,7 +375,7 @@ def summary(request):
         actor=request.user,
         action="dashboard_summary_export",
         obj=town,
-        after={"year": year, "town": town.pk if town else None},
+        after={"year": year.param, "town": town.pk if town else None},
         request=request,
     )
     suffix = f"-{town.name}" if town else ""
@@ -351,20 +383,30 @@ def summary(request):
 
 
 def definitions() -> list[tuple[str, str]]:
-    """How the rates are computed, shown on the page and in the summary."""
+    """How the figures are computed, shown on the page and in the summary (the README's "Figures" says the same)."""
     return [
+        (
+            _("Period"),
+            _(
+                "Each figure counts what happened in the year or the span of years shown: a meeting in the year it "
+                "started, a topic in its year, an outcome item in the year it was handed over. A span's figure is "
+                "the sum of its years'."
+            ),
+        ),
         (
             _("Consultations held"),
             _(
-                "Meetings held or with their record completed in the year, at a platform of the town or its villages. "
-                "Target: %(n)s per town and year."
+                "Meetings held or with their record completed, at a platform of the town or its villages; the "
+                "county-level platforms' meetings belong to the county's own row. A town's target is %(n)s a year "
+                "and counts that town's meetings only; the headline counts the towns that met it, as the coverage "
+                "page does."
             )
             % {"n": office.current().meetings_per_town_target},
         ),
         (
             _("Adoption rate"),
             _(
-                "Suggestions and consensus items of the year's meetings handed to a responsible unit, "
+                "Suggestions and consensus items of the period's meetings handed to a responsible unit, "
                 "divided by all suggestions and consensus items of those meetings."
             ),
         ),
@@ -372,71 +414,29 @@ def definitions() -> list[tuple[str, str]]:
             _("Implementation rate"),
             _(
                 "Items implemented or partly implemented, divided by the items with a final result (implemented, "
-                "partly implemented, not feasible for now), of the items handed over in the year."
+                "partly implemented, not feasible for now), of the items handed over in the period."
             ),
+        ),
+        (
+            _("Problems solved"),
+            _("The problems each implemented or partly implemented item solves, added up."),
         ),
         (
             _("Satisfaction rate"),
             _(
-                "Very satisfied, satisfied and basically satisfied answers, divided by all answers, online and from "
-                "field visits and questionnaires, for the published items handed over in the year."
+                "Very satisfied, satisfied and basically satisfied answers, divided by all answers counted (verified "
+                "online answers and the staff's tallies), for the published items handed over in the period."
             ),
+        ),
+        (
+            _("Residents' participation rate"),
+            _("Residents attending divided by residents invited, over the held meetings where both were recorded."),
         ),
         (
             _("Members' participation rate"),
             _(
-                "Active members (for a town, those sunk into it) who checked in at a meeting or took part in research "
-                "there in the year, divided by those active members."
+                "Active members (for a town, those sunk into it during the period) who checked in at a meeting or "
+                "took part in research there in the period, divided by those active members."
             ),
         ),
     ]
-
-
-# The public statistics: no login, counts only.
-
-
-def _public_year(year: int) -> int:
-    if not stats.FIRST_YEAR <= year <= timezone.localdate().year:
-        raise Http404
-    return year
-
-
-def _public_rows(dash: stats.Dashboard) -> list[dict]:
-    rows = [stats.public_row(f, f.town.name) for f in dash.by_town]
-    if any((dash.county_wide.meetings_held, dash.county_wide.outcomes)):
-        rows.append(stats.public_row(dash.county_wide, office.current().county_level_word))
-    return rows
-
-
-@require_GET
-def public_stats(request):
-    form = PublicStatsForm(request.GET or None, years=stats.years())
-    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
-    dash = stats.compute(year=year, members=False)
-    return render(
-        request,
-        "portal/public/stats.html",
-        {
-            "form": form,
-            "year": year,
-            "total": stats.public_row(dash.total, office.current().whole_county_word),
-            "total_figures": dash.total,
-            "rows": _public_rows(dash),
-            "columns": stats.PUBLIC_COLUMNS,
-        },
-    )
-
-
-@require_GET
-def public_csv(request, year: int):
-    """Open data: the county's and each town's figures, UTF-8 with a BOM so that Excel reads the Chinese."""
-    year = _public_year(year)
-    dash = stats.compute(year=year, members=False)
-    keys = [key for key, _label in stats.PUBLIC_COLUMNS]
-    rows = [stats.public_row(dash.total, office.current().whole_county_word), *_public_rows(dash)]
-    response, _count = csv_download(
-        filename=f"consultation-stats-{year}.csv",
-        header=[_("Year"), *(str(label) for _key, label in stats.PUBLIC_COLUMNS)],
-        rows=([year, *(row[key] for key in keys)] for row in rows),
-    )
-    return response

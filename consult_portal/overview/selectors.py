@@ -4,11 +4,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from consult_portal.models import in_town
-from members.models import Member
-from members.selectors import sunk_members
+from consult_portal.periods import Period
 from outcomes.models import OutcomeItem, overdue_q
-from sessions.models import Meeting, held_q
+from sessions.models import Meeting
 from topics.models import ConsultationPlan, Topic
+
+from . import stats
 
 
 def upcoming_public_meetings(limit: int = 5):
@@ -36,46 +37,44 @@ def latest_published_plan_year() -> int | None:
     )
 
 
-def back_office_counts(*, town=None, year: int | None = None) -> dict:
-    """The landing figures, one aggregate query per app, scoped to a town when given."""
+# The topics of a year that were accepted: those that went on to the plan and beyond.
+ACCEPTED = (Topic.Status.ACCEPTED, Topic.Status.PLANNED, Topic.Status.CONSULTED, Topic.Status.CONCLUDED)
+
+
+def back_office_counts(*, town=None, year=None) -> dict:
+    """The landing figures: what waits now (topics to triage, meetings to come, items overdue today whatever their
+    year), and the period's figures (this year by default), which are the dashboard's own (`stats.compute`) so that
+    the two pages agree."""
+    period = Period.of(year)
     now = timezone.localtime()
-    year = year or now.year
     topics = Topic.objects.all()
     meetings = Meeting.objects.all()
     outcomes = OutcomeItem.objects.all()
-    members = Member.objects.filter(is_active=True)
     if town is not None:
         topics = topics.filter(town=town)
         meetings = meetings.filter(in_town(town, "platform__area"))
         outcomes = outcomes.filter(town=town)
-        members = members.filter(pk__in=sunk_members(town, now.date()))
     counts = topics.aggregate(
-        topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING])),
-        topics_this_year=Count("pk", filter=Q(year=year)),
-        topics_accepted=Count(
-            "pk",
-            filter=Q(
-                year=year,
-                status__in=[
-                    Topic.Status.ACCEPTED,
-                    Topic.Status.PLANNED,
-                    Topic.Status.CONSULTED,
-                    Topic.Status.CONCLUDED,
-                ],
-            ),
-        ),
+        topics_to_triage=Count("pk", filter=Q(status__in=[Topic.Status.SUBMITTED, Topic.Status.VISITING]))
     )
     counts |= meetings.aggregate(
         meetings_upcoming=Count(
             "pk", filter=Q(starts_at__gte=now, status__in=[Meeting.Status.PLANNED, Meeting.Status.NOTICE_PUBLISHED])
         ),
-        meetings_held=Count("pk", filter=held_q(year=year)),
     )
-    counts |= outcomes.aggregate(
-        outcomes_open=Count("pk", filter=Q(status__in=OutcomeItem.OPEN)),
-        outcomes_overdue=Count("pk", filter=overdue_q(now.date())),
-        outcomes_implemented=Count("pk", filter=Q(status=OutcomeItem.Status.IMPLEMENTED)),
-    )
-    counts["members_active"] = members.count()
-    counts["year"] = year
+    counts |= outcomes.aggregate(overdue_now=Count("pk", filter=overdue_q(now.date())))
+    f = stats.compute(period=period, town=town).total
+    counts |= {
+        "topics_this_year": f.topics_total,
+        "topics_accepted": sum(f.statuses[s] for s in ACCEPTED),
+        "meetings_held": f.meetings_held,
+        "outcomes_handed_over": f.outcomes,
+        "outcomes_open": f.in_progress,
+        "outcomes_overdue": f.overdue,
+        "outcomes_implemented": f.implemented,
+        "problems_solved": f.problems_solved,
+        "members_active": f.members_active,
+        "members_took_part": f.members_took_part,
+        "year": period,
+    }
     return counts

@@ -2,12 +2,22 @@
 
 from django.urls import path
 
-from . import assessment_views, committee_research, committees, dashboard, home, performance_views, workspace
+from . import (
+    assessment_views,
+    committee_research,
+    committees,
+    dashboard,
+    home,
+    performance_views,
+    public_stats,
+    workspace,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("stats/", dashboard.public_stats, name="public-stats"),
-    path("stats/<int:year>.csv", dashboard.public_csv, name="public-stats-csv"),
+    path("stats/", public_stats.public_stats, name="public-stats"),
+    path("stats/<int:year>.csv", public_stats.public_csv, name="public-stats-csv"),
+    path("stats/<int:first>-<int:last>.csv", public_stats.public_span_csv, name="public-stats-span-csv"),
     path("staff/", home.staff_home, name="staff-home"),
     path("staff/dashboard/", dashboard.dashboard, name="dashboard"),
     path("staff/dashboard/export.xlsx", dashboard.export, name="dashboard-export"),

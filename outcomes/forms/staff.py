@@ -11,6 +11,7 @@ from django.utils.translation import ngettext, pgettext_lazy
 
 from consult_portal.forms import CleanTextMixin, DateInput, ListFilterForm, SearchSelectMultiple
 from consult_portal.models import Area, ResponsibleUnit
+from consult_portal.periods import PeriodField
 from consult_portal.phones import PhoneField
 from members.models import Member
 
@@ -100,11 +101,17 @@ class OutcomeFilterForm(ListFilterForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", "—"), ("open", _("Being handled")), *OutcomeItem.Status.choices],
+        choices=[
+            ("", "—"),
+            ("open", _("Being handled")),
+            ("final", _("With a final result")),
+            ("solved", _("Implemented or partly implemented")),
+            *OutcomeItem.Status.choices,
+        ],
     )
     unit = forms.ModelChoiceField(label=_("Unit"), required=False, queryset=ResponsibleUnit.objects.order_by("name"))
     town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = PeriodField(label=_("Year"))
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -200,7 +207,7 @@ class TallyForm(_Helper, forms.Form):
 
 
 class YearForm(CleanTextMixin, forms.Form):
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    year = PeriodField(label=_("Year"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -112,7 +112,7 @@ def satisfaction_units_xlsx(request):
 
     return audited_export(
         request,
-        name=f"satisfaction-units-{year}",
+        name=f"satisfaction-units-{year.param}",
         sheet=str(_("By responsible unit")),
         header=_satisfaction_header(_("Responsible unit")),
         rows=rows(),
@@ -137,7 +137,7 @@ def satisfaction_towns_xlsx(request):
 
     return audited_export(
         request,
-        name=f"satisfaction-towns-{year}",
+        name=f"satisfaction-towns-{year.param}",
         sheet=str(_("By town")),
         header=_satisfaction_header(pgettext("area", "Town")),
         rows=rows(),

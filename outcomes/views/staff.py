@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from consult_portal import office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
+from consult_portal.periods import Period
 from sessions import selectors as meeting_selectors
 from sessions.models import Meeting, RecordItem
 from topics.models import Topic
@@ -250,8 +251,8 @@ def satisfaction_scope(request):
     staff; the satisfaction page and its .xlsx exports read the same."""
     town = town_scope(request.user)
     form = YearForm(request.GET or None)
-    year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
-    items = OutcomeItem.objects.filter(published_at__isnull=False, created_at__year=year)
+    year = Period.of((form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year)
+    items = OutcomeItem.objects.filter(selectors.handed_over_q(year), published_at__isnull=False)
     if town is not None:
         items = items.filter(town=town)
     return form, year, town, items

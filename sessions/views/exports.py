@@ -170,7 +170,8 @@ def platforms_xlsx(request):
 
 @capability_required("exports.download")
 def coverage_xlsx(request):
-    """The platforms' coverage of /staff/coverage/: each town then its villages, and the towns' total."""
+    """The platforms' coverage of /staff/coverage/: each town then its villages, the county's own row, and the
+    whole county's total (towns + county)."""
     town = town_scope(request.user)
     _form, year = coverage_year(request)
     target = office.current().meetings_per_town_target
@@ -195,8 +196,13 @@ def coverage_xlsx(request):
                 a["meeting_count"],
                 (below if a["meeting_count"] < target else met) if is_town else "",
             ]
-        if towns > 1:
-            yield [str(_("All towns")), "", platforms, None, None, meetings, ""]
+        if town is None:
+            county = platform_selectors.county_coverage(year=year)
+            words = office.current()
+            level = levels.get(Area.Level.COUNTY, "")
+            yield [words.county_level_word, level, county["platform_count"], None, None, county["meeting_count"], ""]
+            total_platforms, total_meetings = platforms + county["platform_count"], meetings + county["meeting_count"]
+            yield [words.whole_county_word, "", total_platforms, None, None, total_meetings, ""]
 
     header = [
         _("Town / village"),

@@ -173,7 +173,9 @@ def coverage(request):
     rows = list(selectors.coverage(year=year, town=town))
     towns = [row for row in rows if row.level == Area.Level.TOWN]
     for row in rows:
-        row.below_target = row.level == Area.Level.TOWN and row.meeting_count < target
+        row.below_target = row.level == Area.Level.TOWN and selectors.below_target(row.meeting_count, target)
+    # The county's own platforms and meetings: a row of their own, so that towns + county = the whole county.
+    county = selectors.county_coverage(year=year) if town is None else {"platform_count": 0, "meeting_count": 0}
     return render(
         request,
         "sessions/staff/coverage.html",
@@ -185,7 +187,8 @@ def coverage(request):
             "target": target,
             "towns_below_target": sum(1 for row in towns if row.below_target),
             "town_count": len(towns),
-            "total_meetings": sum(row.meeting_count for row in towns),
-            "total_platforms": sum(row.platform_count for row in towns),
+            "county": county if town is None else None,
+            "total_meetings": sum(row.meeting_count for row in towns) + county["meeting_count"],
+            "total_platforms": sum(row.platform_count for row in towns) + county["platform_count"],
         },
     )

@@ -19,6 +19,7 @@ from consult_portal import links
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
+from consult_portal.periods import PeriodField
 
 from .. import selectors, services, services_participation, services_record, services_research
 from ..checkin_tokens import day_token
@@ -45,7 +46,12 @@ class MeetingFilterForm(ListFilterForm):
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=[("", "—"), *M.choices])
     form = forms.ChoiceField(label=gettext_lazy("Form"), required=False, choices=[("", "—"), *Meeting.Form.choices])
     town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
-    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
+    year = PeriodField(label=gettext_lazy("Year"))
+    held = forms.BooleanField(label=gettext_lazy("Held only"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held"].widget.attrs["class"] = "form-check-input"
 
 
 @capability_required("meetings.view")

@@ -336,10 +336,13 @@ def test_the_home_figures_open_the_lists_behind_them(client, office, meeting_a, 
     services.outcome_accept(item=answered(meeting_a, unit, office), by=office, notify=False)
     client.force_login(office)
     home = client.get("/staff/").content.decode()
-    assert 'href="/staff/outcomes/?status=open">2</a>' in home
-    assert 'href="/staff/outcomes/?overdue=on">1</a>' in home
-    assert 'href="/staff/outcomes/?status=implemented">1</a>' in home
-    being_handled = client.get("/staff/outcomes/?status=open").content.decode()
+    # The year's items (the dashboard's figures), each linked to the list of the same items.
+    year = TODAY().year
+    assert f'href="/staff/outcomes/?year={year}&amp;status=open" data-figure="outcomes_open">2</a>' in home
+    assert f'href="/staff/outcomes/?year={year}&amp;overdue=on" data-figure="outcomes_overdue">1</a>' in home
+    implemented = f'href="/staff/outcomes/?year={year}&amp;status=implemented" data-figure="outcomes_implemented">1</a>'
+    assert implemented in home
+    being_handled = client.get(f"/staff/outcomes/?year={year}&status=open").content.decode()
     assert "逾期事项" in being_handled and "未到期事项" in being_handled and "修复路灯" not in being_handled
     assert 'href="/staff/outcomes/"' in home  # the navigation's "Outcomes"
 

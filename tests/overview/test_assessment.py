@@ -44,7 +44,8 @@ def _item(meeting, status, year=YEAR, published=False, **kwargs):
         reason="暂不具备条件" if status == "not_feasible" else "",
         **kwargs,
     )
-    OutcomeItem.objects.filter(pk=item.pk).update(created_at=_at(year, 7))
+    # Handed over in `year` (补录 for a past year): the year it counts in.
+    OutcomeItem.objects.filter(pk=item.pk).update(created_at=_at(year, 7), handed_over_on=date(year, 7, 10))
     return item
 
 

@@ -202,8 +202,8 @@ def test_it_shows_the_figures_and_links_each_to_its_list(client, leader, year_da
     assert links["implemented"] == f"/staff/outcomes/?year={YEAR}&town={town_a.pk}&status=implemented"
     assert links["in_progress"] == f"/staff/outcomes/?year={YEAR}&town={town_a.pk}&status=open"
     assert links["topics_resident"] == f"/staff/topics/?year={YEAR}&town={town_a.pk}&source=resident"
-    assert links["meetings_held"] == f"/staff/meetings/?year={YEAR}&town={town_a.pk}"
-    assert links["members_active"] == f"/staff/members/?town={town_a.pk}"
+    assert links["meetings_held"] == f"/staff/meetings/?year={YEAR}&town={town_a.pk}&held=on"
+    assert links["members_active"] == f"/staff/members/?town={town_a.pk}&active_in={YEAR}"
     # The linked list holds what the figure counts.
     listed = client.get(links["overdue"])
     assert listed.status_code == 200
@@ -285,7 +285,7 @@ def test_the_export_equals_the_page(client, office, year_data, town_a):
         assert str(by_label[label]) == figures[key], key
     entry = AuditEntry.objects.get(action="dashboard_export")
     assert entry.actor == office
-    assert entry.after["year"] == YEAR and entry.after["town"] == town_a.pk
+    assert entry.after["year"] == str(YEAR) and entry.after["town"] == town_a.pk
 
 
 def stats_sections(town):

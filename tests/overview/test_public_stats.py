@@ -27,6 +27,8 @@ def test_it_shows_the_county_figures_without_a_login(client, year_data):
         "meetings_held": "4",
         "topics_total": "5",
         "implemented": "1",
+        "problems_solved": "2",  # the implemented item's and the partly implemented one's
+        "participation": "—",  # no participation recorded
         "satisfaction": "50.0%",
         "party": "1",
         "resident": "3",
@@ -37,8 +39,10 @@ def test_it_shows_the_county_figures_without_a_login(client, year_data):
 def test_it_shows_each_town_and_the_county_level(client, year_data):
     page = lxml.html.fromstring(client.get("/stats/", {"year": YEAR}).content.decode())
     rows = [[cell.text_content().strip() for cell in row] for row in page.xpath("//table//tbody/tr")]
-    assert rows[0] == ["甲镇", "2", "2", "1", "2", "1", "4", "1", "57.1%"]
-    assert rows[1] == ["乙镇", "1", "2", "0", "1", "0", "1", "0", "0.0%"]
+    # meetings, target, topics by source and total, suggestions, consensus, items, implemented, problems solved,
+    # residents invited / attending, participation rate, departments, member-times, satisfaction
+    assert rows[0] == ["甲镇", "2", "2", "1", "2", "1", "4", "3", "1", "3", "1", "2", "0", "0", "—", "0", "0", "57.1%"]
+    assert rows[1] == ["乙镇", "1", "2", "0", "1", "0", "1", "1", "1", "2", "0", "0", "0", "0", "—", "0", "0", "0.0%"]
     assert rows[2][1:3] == ["1", "0"]  # the county-level platform's meeting, no town target
 
 
@@ -63,10 +67,14 @@ def test_the_csv_is_open_data_that_excel_reads(client, year_data):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 1 + 2 + 1  # header, county, two towns, county level
     header, county, town_a, town_b = rows[0], rows[1], rows[2], rows[3]
-    assert len(header) == 10
-    assert county[0] == str(YEAR) and county[2:] == ["4", "4", "1", "3", "1", "5", "1", "50.0%"]
-    assert town_a[1:] == ["甲镇", "2", "2", "1", "2", "1", "4", "1", "57.1%"]
-    assert town_b[1:] == ["乙镇", "1", "2", "0", "1", "0", "1", "0", "0.0%"]
+    assert len(header) == 19
+    # Numbers in the numeric columns: rates as percentages, empty where there is no base (no "—", no "%").
+    # meetings, target, topics by source and total, suggestions, consensus, items, implemented, problems solved,
+    # residents invited / attending, participation rate, departments, member-times, satisfaction
+    assert county[0] == str(YEAR)
+    assert county[2:] == ["4", "4", "1", "3", "1", "5", "5", "2", "6", "1", "2", "0", "0", "", "0", "0", "50.0"]
+    assert town_a[1:] == ["甲镇", "2", "2", "1", "2", "1", "4", "3", "1", "3", "1", "2", "0", "0", "", "0", "0", "57.1"]
+    assert town_b[1:] == ["乙镇", "1", "2", "0", "1", "0", "1", "1", "1", "2", "0", "0", "0", "0", "", "0", "0", "0.0"]
     assert header[:3] == ["年度", "镇/街道", "已开展协商次数"]
     # needs .pending_i18n/dashboard.json
     assert county[1] == "全县"

@@ -54,6 +54,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "outcomes:qr": EVERYONE,
     "public-stats": EVERYONE,
     "public-stats-csv": EVERYONE,
+    "public-stats-span-csv": EVERYONE,
     # Uploaded files: the route lets everyone in, each file is then checked against its object (consult_portal.media,
     # each app's photo_access.py; tested in tests/<app>/test_photo_access.py), a refusal being the 404 of a missing one.
     "media": EVERYONE,
@@ -91,6 +92,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "topics:plan-manage": STAFF,
     "topics:plan-publish": OFFICE,  # the confirmation page of publishing, and its POST
     "sessions:staff-meetings": STAFF,
+    "sessions:record-items": STAFF,
+    "sessions:participants": STAFF,
     "sessions:staff-meeting-new": WRITERS,
     "sessions:staff-meeting": STAFF,
     "sessions:staff-meeting-action": WRITERS,

@@ -121,8 +121,10 @@ def network(county, town_a, town_b, village_a, village_b):
 
 def coverage_rows(context) -> list[list]:
     rows = [[r.name, r.platform_count, r.meeting_count] for r in context["rows"]]
-    if context["town_count"] > 1:
-        rows.append(["全部镇（街道）", context["total_platforms"], context["total_meetings"]])
+    if context["county"]:
+        # The county's own platforms and meetings, then the whole county: towns + county.
+        rows.append(["县级", context["county"]["platform_count"], context["county"]["meeting_count"]])
+        rows.append(["全县", context["total_platforms"], context["total_meetings"]])
     return rows
 
 
@@ -132,7 +134,7 @@ def test_it_exports_the_coverage_as_the_page_shows_it(client, office, network, p
     rows = export(client, "sessions:coverage-xlsx", params)
     context = page_of(client, "sessions:coverage", params)
     assert [[r[0], r[2], r[5]] for r in rows] == coverage_rows(context)
-    assert len(rows) == 5  # two towns, their villages, the total
+    assert len(rows) == 6  # two towns, their villages, the county's row, the total
 
 
 def test_it_counts_the_coverage_of_this_year_by_hand(client, office, network):
@@ -141,7 +143,8 @@ def test_it_counts_the_coverage_of_this_year_by_hand(client, office, network):
     assert rows["甲镇"][2:6] == [2, 1, 1, 3]  # platforms, villages with one, villages, held (a village's count)
     assert rows["甲一村"][2:6] == [1, None, None, 1]
     assert (rows["甲镇"][6], rows["乙镇"][6], rows["甲一村"][6]) == ("已达年度目标", "未达年度目标", None)
-    assert rows["全部镇（街道）"][2:6] == [3, None, None, 4]
+    assert rows["县级"][2:6] == [0, None, None, 0]  # no county-level platform in this network
+    assert rows["全县"][2:6] == [3, None, None, 4]
 
 
 def test_it_exports_only_the_liaisons_own_town_of_the_coverage(client, liaison_a, network):

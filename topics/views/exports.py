@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from consult_portal import audit
+from consult_portal import audit, office
 from consult_portal.access import capability_required, town_scope
 from consult_portal.spreadsheets import CHUNK, audited_export, choice_labels, local_time, place_label, xlsx_download
 from consult_portal.templatetags.portal import mask_phone
@@ -44,7 +44,7 @@ def topics_xlsx(request):
             t["title"],
             sources.get(t["source"], t["source"]),
             categories.get(t["category"], t["category"]),
-            place_label(t["town__name"], t["village__name"]),
+            place_label(t["town__name"] or office.current().whole_county_word, t["village__name"]),
             statuses.get(t["status"], t["status"]),
             t["year"],
             local_time(t["created_at"]),
@@ -82,7 +82,7 @@ def plan_xlsx(request, year: int):
             f"Q{e['quarter']}",
             e["topic__tracking_code"],
             e["topic__title"],
-            place_label(e["topic__town__name"], e["topic__village__name"]),
+            place_label(e["topic__town__name"] or office.current().whole_county_word, e["topic__village__name"]),
             levels.get(e["platform_level"], e["platform_level"]),
         ]
         for e in entries.values(

@@ -19,6 +19,7 @@ from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 from consult_portal.paging import CappedPaginator, DeepPaginator
+from consult_portal.periods import PeriodField
 from consult_portal.phones import normalize_phone
 
 from .. import selectors, services
@@ -62,7 +63,7 @@ class TopicFilterForm(ListFilterForm):
         label=gettext_lazy("Category"), required=False, choices=[("", "—"), *Topic.Category.choices]
     )
     town = forms.ModelChoiceField(label=pgettext_lazy("area", "Town"), required=False, queryset=Area.objects.none())
-    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=2000, max_value=2100)
+    year = PeriodField(label=gettext_lazy("Year"))
     sort = forms.ChoiceField(
         label=gettext_lazy("Sort"),
         required=False,
