@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult_portal import office
+from consult_portal import cache_versions, office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
@@ -170,7 +170,8 @@ def coverage(request):
     town = town_scope(request.user)
     form, year = coverage_year(request)
     target = office.current().meetings_per_town_target
-    rows = list(selectors.coverage(year=year, town=town))
+    # Per area and year, a count over every platform and meeting: kept until a write changes them (#17).
+    rows = cache_versions.cached("coverage", year, town, compute=lambda: list(selectors.coverage(year=year, town=town)))
     towns = [row for row in rows if row.level == Area.Level.TOWN]
     for row in rows:
         row.below_target = row.level == Area.Level.TOWN and selectors.below_target(row.meeting_count, target)
