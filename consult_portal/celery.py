@@ -21,10 +21,12 @@ app.conf.beat_schedule = {
         "task": "sessions.tasks.send_meeting_reminders",
         "schedule": 15 * 60.0,
     },
-    # Every morning, the staff who chose it get one message listing the day before's new residents' topics.
+    # Every morning, the staff who chose it get one message listing the day before's new residents' topics: beat
+    # looks every 15 minutes and the digest goes at the first look from TOPIC_DIGEST_HOUR on, with the days a
+    # stopped beat missed (topics/digest.py).
     "send-topic-digest": {
-        "task": "topics.tasks.send_topic_digest",
-        "schedule": crontab(hour=7, minute=0),
+        "task": "topics.tasks.catch_up_topic_digest",
+        "schedule": crontab(minute="*/15"),
     },
     # Retention, at night: residents' personal data past its months, audit entries past their days.
     "purge-personal-data": {

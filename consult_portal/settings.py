@@ -303,6 +303,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # SMS to residents: a backend chosen by dotted path; the console backend only logs.
+# The hour from which the morning digest of new residents' topics goes out (topics/digest.py).
+TOPIC_DIGEST_HOUR = env.int("TOPIC_DIGEST_HOUR", default=7)
 SMS_BACKEND = env.str("SMS_BACKEND", default="consult_portal.sms.ConsoleBackend")
 # Seconds a gateway backend waits for its gateway (consult_portal/sms.py); HttpGatewayBackend's URL and token.
 SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10)

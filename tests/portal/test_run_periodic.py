@@ -46,6 +46,7 @@ def test_then_each_task_runs_when_its_schedule_says(db):
             "sweep-notification-outbox",
             "send-meeting-reminders",
             "send-outcome-reminders",  # a look every 15 minutes; the scan itself runs once a day
+            "send-topic-digest",  # the same: the digest goes once a day, from 7:00
         }
     with time_machine.travel(noon + timedelta(hours=20), tick=False):  # 08:00 the next morning: the daily ones
         assert {"send-topic-digest", "send-outcome-reminders", "purge-personal-data"} <= {

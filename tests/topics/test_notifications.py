@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from consult_portal.celery import app
 from consult_portal.models import NotificationPreference
 from tests.factories import TopicFactory
 from tests.notices_helpers import link_in, mails_to, opens_for, rows, sms_to, told
@@ -122,12 +121,6 @@ def test_who_chose_the_digest_gets_one_message_a_day_listing_the_new_topics(
     assert "0" in out.getvalue()
     assert rows(notices.KIND_DIGEST).count() == 4
     assert len(mails_to(staff["office"].email)) == 1
-
-
-def test_the_digest_runs_every_morning_from_beat():
-    entry = app.conf.beat_schedule["send-topic-digest"]
-    assert entry["task"] == send_topic_digest.name
-    assert entry["schedule"].hour == {7}
 
 
 # -- the annual plan -------------------------------------------------------------------------------------
