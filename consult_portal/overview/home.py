@@ -3,11 +3,14 @@
 from django.shortcuts import render
 
 from consult_portal import page_cache
+from consult_portal import page_cache
 from consult_portal.access import can, capability_required, town_scope
 
-from . import selectors
+from . import cached, selectors
 
 
+# The upcoming meetings depend on the clock: kept a minute at most (and no longer than the next write).
+@page_cache.public("home", seconds=60)
 # The upcoming meetings depend on the clock: kept a minute at most (and no longer than the next write).
 @page_cache.public("home", seconds=60)
 def home(request):
@@ -29,7 +32,7 @@ def staff_home(request):
         request,
         "portal/staff/home.html",
         {
-            "counts": selectors.back_office_counts(town=town),
+            "counts": cached.back_office_counts(town=town),
             "town": town,
             "read_only": not can(request.user, "topics.change"),
         },

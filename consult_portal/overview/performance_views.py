@@ -13,6 +13,7 @@ from consult_portal.forms import CleanTextMixin, year_param
 from consult_portal.spreadsheets import xlsx_download
 from members.models import PerformanceWeights
 
+from . import cached
 from .performance import ACTIVITIES, ranking
 
 
@@ -35,7 +36,7 @@ def performance(request):
             return redirect(f"{request.path}?year={year}")
     elif request.method == "POST":
         return render(request, "403.html", status=403)
-    members = ranking(year=year, town=town_scope(request.user), weights=weights)
+    members = cached.performance_ranking(year=year, town=town_scope(request.user), weights=weights)
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(
         request,

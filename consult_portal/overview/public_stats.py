@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consult_portal import office, periods
+from consult_portal import office, page_cache, periods
 from consult_portal.forms import CleanTextMixin
 from consult_portal.periods import Period
 from consult_portal.spreadsheets import csv_download
@@ -42,6 +42,7 @@ def _cells(row: dict) -> dict:
 
 
 @require_GET
+@page_cache.public("stats")
 def public_stats(request):
     form = PublicStatsForm(request.GET or None, years=cached.years())
     period = Period.of((form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year)
@@ -78,6 +79,7 @@ def _csv(period: Period):
 
 
 @require_GET
+@page_cache.public("stats-csv")
 def public_csv(request, year: int):
     """Open data: the county's and each town's figures of a year, UTF-8 with a BOM so that Excel reads the Chinese;
     numbers in the numeric columns, rates as percentages, an empty cell where there is none."""
@@ -85,6 +87,7 @@ def public_csv(request, year: int):
 
 
 @require_GET
+@page_cache.public("stats-span-csv")
 def public_span_csv(request, first: int, last: int):
     """The same for a span of years (/stats/2021-2026.csv): each figure the sum of the span's years."""
     if first > last:
