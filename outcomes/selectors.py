@@ -64,7 +64,7 @@ def satisfaction(items: QuerySet | None = None, by: str | None = None, *, _verif
     """
     items = items if items is not None else OutcomeItem.objects.filter(published_at__isnull=False)
     key = GROUPS[by]
-    year = {"year": ExtractYear("item__created_at")} if by == "year" else {}
+    year = {"year": ExtractYear("item__handed_over_on")} if by == "year" else {}
     responses = SatisfactionResponse.objects.filter(item__in=items, verified=_verified).annotate(**year)
     tallies = SurveyTally.objects.filter(item__in=items).annotate(**year)
     if not _verified:
