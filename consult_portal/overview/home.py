@@ -3,14 +3,11 @@
 from django.shortcuts import render
 
 from consult_portal import page_cache
-from consult_portal import page_cache
 from consult_portal.access import can, capability_required, town_scope
 
 from . import cached, selectors
 
 
-# The upcoming meetings depend on the clock: kept a minute at most (and no longer than the next write).
-@page_cache.public("home", seconds=60)
 # The upcoming meetings depend on the clock: kept a minute at most (and no longer than the next write).
 @page_cache.public("home", seconds=60)
 def home(request):
