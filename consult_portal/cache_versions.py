@@ -34,11 +34,23 @@ from django.db.backends.signals import connection_created
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
-VERSION_KEY = "figures:version"
+VERSION_KEY = "figures:{database}:version"
 COUNTED_APPS = ("members", "topics", "consultations", "outcomes")
 COUNTED_PORTAL_MODELS = ("area", "sector", "committee", "responsibleunit", "officesettings")
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w]+)"?', re.IGNORECASE)
 _down_until = 0.0
+
+
+@lru_cache(maxsize=1)
+def _database() -> str:
+    """The database the figures are read from, in every key: installations (or a bench's two databases) may share a
+    Redis, and one's figures must never answer for another's."""
+    db = settings.DATABASES["default"]
+    return f"{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
+
+
+def _version_key() -> str:
+    return VERSION_KEY.format(database=_database())
 
 
 def enabled() -> bool:
@@ -69,10 +81,10 @@ def _cache(operation: str, *args):
 
 def version() -> int | None:
     """The data version, started when missing (from the clock, so that it never goes back to a number used)."""
-    current = _cache("get", VERSION_KEY)
+    current = _cache("get", _version_key())
     if current is None and enabled():
-        _cache("add", VERSION_KEY, time.time_ns() // 1000, None)
-        current = _cache("get", VERSION_KEY)
+        _cache("add", _version_key(), time.time_ns() // 1000, None)
+        current = _cache("get", _version_key())
     return current
 
 
@@ -81,9 +93,9 @@ def bump() -> None:
     if not getattr(settings, "FIGURES_CACHE", False):
         return
     try:
-        cache.incr(VERSION_KEY)
+        cache.incr(_version_key())
     except ValueError:  # no version yet (or evicted): start one, newer than any before
-        _cache("set", VERSION_KEY, time.time_ns() // 1000, None)
+        _cache("set", _version_key(), time.time_ns() // 1000, None)
     except Exception as exc:  # noqa: BLE001
         logger.warning("Cached figures: the version could not be moved on: %s", exc)
 
@@ -124,7 +136,8 @@ def key(name: str, *parts) -> str | None:
     if current is None:
         return None
     scope = ":".join("" if p is None else str(getattr(p, "pk", p)) for p in parts)
-    return f"figures:{current}:{timezone.localdate().isoformat()}:{translation.get_language()}:{name}:{scope}"
+    day = timezone.localdate().isoformat()
+    return f"figures:{_database()}:{current}:{day}:{translation.get_language()}:{name}:{scope}"
 
 
 def get(found_key: str):
