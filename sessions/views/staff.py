@@ -59,9 +59,13 @@ def meeting_list(request):
     town = town_scope(request.user)
     form = MeetingFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.staff_meetings(town=town, filters=filters), 25).get_page(request.GET.get("page"))
+    meetings = selectors.staff_meetings(town=town, filters=filters)
+    page = Paginator(meetings, 25).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
-    return render(request, "sessions/staff/meeting_list.html", {"form": form, "page": page, "query": query})
+    # The held meetings' sums, which the dashboard's walk-in and participation figures add up (two queries).
+    sums = selectors.held_sums(meetings) if filters.get("held") else None
+    context = {"form": form, "page": page, "query": query, "sums": sums}
+    return render(request, "sessions/staff/meeting_list.html", context)
 
 
 @capability_required("meetings.change")

@@ -138,6 +138,16 @@ COUNTED = (
 )
 
 
+# The dashboard's sums over the held meetings, and the attribute of the meetings list's sums that adds them up.
+SUMMED_ON_THE_LIST = (
+    ("walk_ins", "data-walk-ins"),
+    ("residents_invited", "data-invited"),
+    ("residents_attended", "data-attended"),
+    ("departments", "data-departments"),
+    ("member_times", "data-member-times"),
+)
+
+
 def test_every_page_counts_the_demo_countys_two_years_alike(client, demo):
     client.force_login(demo)
     years = sorted({t.year for t in Topic.objects.all()})
@@ -156,10 +166,14 @@ def test_every_page_counts_the_demo_countys_two_years_alike(client, demo):
         assert figures["members_took_part"] == str(expected["members_took_part"]), year
         assert figures["satisfaction_rate"] == _percent(expected["satisfaction"]), year
 
-        # Each figure's list holds exactly what it counts.
+        # Each figure's list holds exactly what it counts; the sums add up the meetings listed.
         links = _links(dashboard)
         for key in COUNTED:
             assert _listed(client, links[key]) == int(figures[key]), (year, key, links[key])
+        listed = lxml.html.fromstring(client.get(links["walk_ins"]).content.decode())
+        sums = listed.xpath("//dl[contains(@class, 'meeting-sums')]")[0]
+        for key, attribute in SUMMED_ON_THE_LIST:
+            assert sums.get(attribute) == figures[key], (year, key)
 
         # The dashboard's town table, the coverage page and the assessment count each town alike.
         page = lxml.html.fromstring(dashboard.content.decode())

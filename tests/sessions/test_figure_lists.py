@@ -82,3 +82,19 @@ def test_the_query_count_does_not_grow_with_the_rows(client, office, meetings, d
     with django_assert_num_queries(len(small.captured_queries)):
         assert _count(client.get(reverse(name), {"year": YEAR})) > 10
     assert len(small.captured_queries) <= 10
+
+
+def test_the_held_meetings_list_adds_up_walk_ins_and_participation(client, office, town_a):
+    room = PlatformFactory(level="town", area=town_a)
+    MeetingFactory(platform=room, status="recorded", starts_at=_at(YEAR), walk_in_count=3, residents_invited=10,
+                   residents_attended=8, departments_count=2, member_times=4)  # fmt: skip
+    MeetingFactory(platform=room, status="held", starts_at=_at(YEAR, 5), walk_in_count=2, residents_invited=5,
+                   residents_attended=6)  # fmt: skip
+    MeetingFactory(platform=room, status="planned", starts_at=_at(YEAR, 6), walk_in_count=9)  # not held
+    client.force_login(office)
+    page = lxml.html.fromstring(client.get(reverse("sessions:staff-meetings"), {"year": YEAR, "held": "on"}).content)
+    sums = page.xpath("//dl[contains(@class, 'meeting-sums')]")[0]
+    assert [sums.get(f"data-{k}") for k in ("walk-ins", "invited", "attended", "departments", "member-times")] == [
+        "5", "15", "14", "2", "4"
+    ]  # fmt: skip
+    assert page.xpath("//*[@data-count]/@data-count") == ["2"]
