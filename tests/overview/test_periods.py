@@ -116,3 +116,12 @@ def test_the_csv_has_numbers_in_its_numeric_columns_and_blanks_for_none(client, 
         for cell in row[2:]:
             assert cell == "" or cell.replace(".", "", 1).isdigit(), row
     assert not any("—" in cell or "%" in cell for row in rows[1:] for cell in row)
+
+
+def test_the_public_statistics_refuse_a_bad_period_beside_the_field(client, two_years):
+    response = client.get("/stats/", {"year": f"{YEAR}-{LAST}"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["year"]
+    page = lxml.html.fromstring(response.content.decode())
+    assert page.xpath("//select[@name='year']/following-sibling::div[contains(@class, 'invalid-feedback')]")
+    assert _figures(response)["meetings_held"] == "4"  # this year's figures meanwhile
