@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from consult_portal.cache_versions import cached
 from consult_portal.periods import Period
-from members.models import Member
+from members.models import Member, PerformanceWeights
 
 from . import assessment, performance, selectors, stats
 
@@ -108,3 +108,11 @@ def performance_ranking(*, year: int, town=None, weights) -> PerformanceRanking:
         return [_Ranked(pk, tuple(rest)) for pk, *rest in rows]
 
     return PerformanceRanking(cached("performance.ranking", year, town, *_weights_key(weights), compute=ranked))
+
+
+def member_record(*, member: Member, year: int) -> Member | None:
+    """performance.member_record from the county's cached ranking: the member's counts and points for `year`."""
+    ranked = performance_ranking(year=year, weights=PerformanceWeights.current())
+    row = next((row for row in ranked.rows if row.pk == member.pk), None)
+    found = ranked._members([row]) if row is not None else []
+    return found[0] if found else None

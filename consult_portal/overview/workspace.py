@@ -23,7 +23,7 @@ from topics import services as topic_services
 from topics.forms import RecommendTopicForm
 from topics.models import Topic
 
-from . import performance
+from . import cached, performance
 
 
 def _member(request):
@@ -50,7 +50,7 @@ def me(request):
             "invitations": [p for p in invitations if p.meeting.ends_at >= now],
             "attended": meeting_selectors.attended_by_member(member)[:20],
             "research": meeting_selectors.research_by_member(member)[:20],
-            "record": (record := performance.member_record(member=member, year=now.year)),
+            "record": (record := cached.member_record(member=member, year=now.year)),
             "record_lines": performance.breakdown(record) if record is not None else [],
             "record_year": now.year,
             "supervised": OutcomeItem.objects.filter(supervisors=member).select_related("unit").order_by("deadline"),
