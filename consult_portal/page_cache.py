@@ -8,7 +8,8 @@ The response of a GET by an anonymous visitor is kept under the page's name, its
 language. Anything a visitor of their own would see is left out or put back:
 
 - the CSRF token of the language switch (and of any form) is taken out before keeping and a fresh one, from this
-  visitor's own cookie, put in on the way out (so the cookie is set as usual);
+  visitor's own cookie, put in on the way out (so the cookie is set as usual); so are the hidden inputs named in
+  `fresh` (a form's one-time submission key: a new one for each visitor);
 - a visitor with messages waiting (after a submission) gets the page rendered for them, and so does anyone logged
   in; nothing is kept from a response that is not a plain 200 or that sets a cookie other than the CSRF one;
 - `seconds` bounds how long a page that depends on the clock is kept ("upcoming" meetings: a minute), and a view
@@ -57,8 +58,14 @@ def _timeout(response: HttpResponse, seconds: int | None) -> int | None:
     return min(left, seconds) if seconds else left
 
 
-def public(name: str, *, seconds: int | None = None):
-    """Keep the view's responses to anonymous visitors (see the module's docstring)."""
+def _fresh_pattern(field: str) -> re.Pattern:
+    return re.compile(rb'(name="' + re.escape(field.encode()) + rb'" value=")[^"]*(")')
+
+
+def public(name: str, *, seconds: int | None = None, fresh: dict | None = None):
+    """Keep the view's responses to anonymous visitors (see the module's docstring). `fresh` names hidden inputs
+    whose value each visitor gets new, {input name: function giving the value} (a form's one-time key)."""
+    fresh_patterns = {field: (_fresh_pattern(field), make) for field, make in (fresh or {}).items()}
 
     def decorate(view):
         @wraps(view)
@@ -72,6 +79,8 @@ def public(name: str, *, seconds: int | None = None):
                 if not _kept(response):
                     return response
                 body = TOKEN.sub(PLACEHOLDER, response.content)
+                for field, (pattern, _make) in fresh_patterns.items():
+                    body = pattern.sub(rb"\g<1>@" + field.encode() + rb"@\g<2>", body)
                 headers = {h: response[h] for h in KEPT_HEADERS if h in response}
                 cache_versions.put(key, (body, headers, body != response.content), _timeout(response, seconds))
                 return response
@@ -79,6 +88,8 @@ def public(name: str, *, seconds: int | None = None):
             if has_token:
                 token = get_token(request).encode()
                 body = body.replace(b'value="@csrf@"', b'value="' + token + b'"')
+            for field, (_pattern, make) in fresh_patterns.items():
+                body = body.replace(b'value="@' + field.encode() + b'@"', b'value="' + str(make()).encode() + b'"')
             return HttpResponse(body, headers=headers)
 
         return wrapper

@@ -242,3 +242,23 @@ def test_a_list_filter_shows_a_town_added_since(client, office, town_a):
         towns,
     )
     assert "新设镇" not in before and "新设镇" in after
+
+
+def test_each_visitor_of_the_cached_suggest_form_gets_a_key_of_their_own(client):
+    from django.test import Client
+
+    def key(html):
+        return re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+    first, queries = _get(client, "/topics/suggest/")
+    second, fewer = _get(Client(), "/topics/suggest/")  # from the cache
+    assert fewer < queries or queries == 0
+    assert key(first) != key(second) and "@submission_key@" not in second
+    assert len(key(second)) == 36
+
+
+def test_the_tracking_limit_counts_lookups_answered_from_the_cache(client, town_a, settings):
+    settings.TRACKING_LOOKUPS_PER_HOUR = 2
+    topic = TopicFactory(town=town_a)
+    url = f"/topics/track/{topic.tracking_code}/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]

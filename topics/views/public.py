@@ -1,6 +1,7 @@
 """群众出题 and tracking: the resident's side, no account."""
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,6 +43,8 @@ def _lookup_limited(view=None, *, counts=None):
 
 
 @never_cache
+# The empty form is the same for everyone but its CSRF token and its one-time key: both new for each visitor (#17).
+@page_cache.public("suggest", fresh={"submission_key": lambda: uuid.uuid4()})
 def suggest(request):
     if request.method != "POST":
         return render(request, "topics/public/suggest.html", {"form": SuggestTopicForm()})
@@ -121,7 +124,8 @@ def track(request):
     return render(request, "topics/public/track.html", {"form": form})
 
 
-@_lookup_limited
+@_lookup_limited  # the lookup counts against the limit before the page comes from the cache
+@page_cache.public("track")
 def track_detail(request, code: str):
     try:
         topic = selectors.topic_by_code(code.upper())
