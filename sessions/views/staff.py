@@ -20,6 +20,7 @@ from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
 from consult_portal.periods import PeriodField
+from consult_portal.photo_fields import photos_not_stored
 
 from .. import selectors, services, services_participation, services_record, services_research
 from ..checkin_tokens import day_token
@@ -307,5 +308,10 @@ def meeting_action(request, pk: int, action: str):
             raise Http404
     except ValidationError as error:
         return _fail(request, pk, action, form, error)
+    except OSError:
+        if action != "record":
+            raise
+        photos_not_stored(form)  # the record's photos: nothing saved, the text kept for a second try
+        return _fail(request, pk, action, form)
     messages.success(request, _said(action, meeting, done))
     return redirect("sessions:staff-meeting", pk=pk)

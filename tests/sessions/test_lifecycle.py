@@ -150,6 +150,25 @@ def test_the_record_keeps_photos_checked_like_any_upload(client, office, platfor
     assert meeting.status == "recorded" and meeting.photos.count() == 1
 
 
+def test_a_full_disk_keeps_the_record_unsaved_with_its_text_and_no_file(
+    client, office, platform_a, full_disk, transactional_db
+):
+    from tests.photo_helpers import files_on
+    from tests.topics.conftest import noise_png, photo
+
+    meeting = _held(platform_a)
+    client.force_login(office)
+    data = {"record-summary": "各方同意分两期改造路灯", "record-attendance_count": "10", "record-walk_in_count": ""}
+    big = photo("x.png", noise_png(500), "image/png")
+    response = client.post(f"/staff/meetings/{meeting.pk}/record/", {**data, "record-photos": [big]})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "照片暂时无法保存" in html and "各方同意分两期改造路灯" in html
+    meeting.refresh_from_db()
+    assert meeting.status == "held" and meeting.summary == "" and not meeting.photos.exists()
+    assert files_on(full_disk) == []
+
+
 def test_the_record_needs_a_summary_and_attendance(client, office, platform_a):
     meeting = _held(platform_a)
     client.force_login(office)
