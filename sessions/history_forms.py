@@ -12,19 +12,13 @@ from topics.models import Topic
 
 from . import history, rules
 from .forms import MeetingForm
+from .forms_record import count_field
 from .models import RecordItem
 
-NOT_NEGATIVE = _("Enter 0 or more, or leave it empty.")
 ONE_A_LINE = _("One a line.")
 ITEM_SEPARATORS = re.compile(r"[；;\n]+")
 # A member's recommendation names its member: that topic is entered through the topics' own form first.
 SOURCES = [(value, label) for value, label in Topic.Source.choices if value != Topic.Source.MEMBER]
-
-
-def count_field(label):
-    return forms.IntegerField(
-        label=label, min_value=0, max_value=100_000, required=False, error_messages={"min_value": NOT_NEGATIVE}
-    )
 
 
 def add_errors(form: forms.Form, error: ValidationError) -> None:
