@@ -25,6 +25,7 @@ from .history_ledger import (
     TALLY_COLUMNS,
     count_cell,
     date_cell,
+    ledger_row,
 )
 from .models import OutcomeItem, SurveyTally
 
@@ -116,15 +117,10 @@ class OutcomeLedgerImporter(Importer):
         seen, seen_items = {}, {}
         results = []
         for cells in rows:
-            row = Row(line=cells["line"], cells=cells)
+            row, existing = ledger_row(
+                cells, existing_by_ref, seen, _("台账编号 %s belongs to an item not entered later.")
+            )
             results.append(row)
-            existing = existing_by_ref.get(cells["ref"])
-            if not cells["ref"]:
-                row.refuse(_("台账编号 is missing."))
-            else:
-                note_repeat(seen, row, cells["ref"], "台账编号", cells["ref"])
-            if existing is not None and not existing.is_backfilled:
-                row.refuse(_("台账编号 %s belongs to an item not entered later.") % cells["ref"])
             meeting = meetings.get(cells["meeting"])
             if meeting is None:
                 row.refuse(

@@ -33,6 +33,7 @@ from .history_ledger import (
     TIME_DEFAULT,
     count_cell,
     date_cell,
+    ledger_row,
     refuse_errors,
     time_cell,
 )
@@ -109,15 +110,10 @@ class MeetingLedgerImporter(Importer):
         seen, seen_slots = {}, {}
         results = []
         for cells in rows:
-            row = Row(line=cells["line"], cells=cells)
+            row, existing = ledger_row(
+                cells, existing_by_ref, seen, _("台账编号 %s belongs to a meeting not entered later.")
+            )
             results.append(row)
-            existing = existing_by_ref.get(cells["ref"])
-            if not cells["ref"]:
-                row.refuse(_("台账编号 is missing."))
-            else:
-                note_repeat(seen, row, cells["ref"], "台账编号", cells["ref"])
-            if existing is not None and not existing.is_backfilled:
-                row.refuse(_("台账编号 %s belongs to a meeting not entered later.") % cells["ref"])
             day = date_cell(row, cells, "date", "日期", required=True)
             start = time_cell(row, cells["start"], "开始时间") or TIME_DEFAULT
             end = time_cell(row, cells["end"], "结束时间")

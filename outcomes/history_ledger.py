@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult_portal.imports import Row, parse_date
+from consult_portal.imports import Row, note_repeat, parse_date
 from sessions.models import Meeting
 
 from .models import OutcomeItem, SurveyTally
@@ -112,3 +112,17 @@ def refuse_errors(row: Row, error: ValidationError, labels: dict) -> None:
     else:
         for message in error.messages:
             row.refuse(message)
+
+
+def ledger_row(cells: dict, existing_by_ref: dict, seen: dict, not_entered_later: str) -> tuple[Row, object]:
+    """A sheet's row and what the portal holds under its 台账编号 (None when nothing): refused when the number is
+    missing, repeats an earlier row's, or belongs to a record not entered later (`not_entered_later`, %s the number)."""
+    row = Row(line=cells["line"], cells=cells)
+    existing = existing_by_ref.get(cells["ref"])
+    if not cells["ref"]:
+        row.refuse(_("台账编号 is missing."))
+    else:
+        note_repeat(seen, row, cells["ref"], "台账编号", cells["ref"])
+    if existing is not None and not existing.is_backfilled:
+        row.refuse(not_entered_later % cells["ref"])
+    return row, existing
