@@ -42,6 +42,15 @@ def _entered_days(item: OutcomeItem | None) -> dict:
     }
 
 
+def _entered_tallies(item: OutcomeItem) -> list[history.Tally]:
+    """The satisfaction tallies an item entered before was entered with (later surveys are not the ledger's)."""
+    return [
+        history.Tally(method=t.method, date=t.date, **{k: getattr(t, k) for k in SurveyTally.COUNTS})
+        for t in item.tallies.all()
+        if t.is_backfilled
+    ]
+
+
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
@@ -178,11 +187,7 @@ class OutcomeLedgerImporter(Importer):
                         history.Tally(method=method, date=tally_day, **{k: v or 0 for k, v in tally_counts.items()})
                     )
             elif existing is not None:
-                tallies = [
-                    history.Tally(method=t.method, date=t.date, **{k: getattr(t, k) for k in SurveyTally.COUNTS})
-                    for t in existing.tallies.all()
-                    if t.is_backfilled
-                ]
+                tallies = _entered_tallies(existing)
             if status is not None and None not in (handed, deadline) and not row.refused:
                 final = status in OutcomeItem.FINAL
                 errors = history.check_dates(
@@ -253,13 +258,7 @@ class OutcomeLedgerImporter(Importer):
                     "closed_on": _iso(entered["closed_on"]),
                     "published_on": _iso(entered["published_on"]),
                     "problems_solved": existing.problems_solved,
-                    "tallies": [
-                        history.Tally(
-                            method=t.method, date=t.date, **{k: getattr(t, k) for k in SurveyTally.COUNTS}
-                        ).as_dict()
-                        for t in existing.tallies.all()
-                        if t.is_backfilled
-                    ],
+                    "tallies": [tally.as_dict() for tally in _entered_tallies(existing)],
                 }
             labels = {**self.labels, "meeting_id": "会议台账编号", "unit_id": "承办单位", "tallies": "测评日期"}
             row.settle(before=before, after=after, labels=labels)
