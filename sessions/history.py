@@ -22,6 +22,7 @@ from topics.models import Topic, TopicEvent
 from . import rules
 from .models import Meeting, MeetingTransition, Platform, RecordItem
 from .services import AUDIT_FIELDS, _check_platform_free, _check_times
+from .services_record import replace_open_items
 
 M = Meeting.Status
 NOT_YET = gettext_lazy("A meeting entered later has taken place already: choose a time in the past.")
@@ -204,19 +205,13 @@ def meeting_backfill(
 
 
 def _replace_open_items(meeting: Meeting, items: Sequence[tuple[str, str]]) -> None:
-    """The record items no outcome was made from become `items`; those handed over stay as they were."""
+    """The record items no outcome was made from become `items`; those handed over stay as they were, and an item of
+    `items` that one of them already is, is not entered again."""
     wanted = [(kind, text.strip()) for kind, text in items]
     for item in RecordItem.objects.filter(meeting=meeting, outcome__isnull=False):
         if (item.kind, item.text) in wanted:
             wanted.remove((item.kind, item.text))
-    gone = []
-    for item in RecordItem.objects.filter(meeting=meeting, outcome__isnull=True).order_by("pk"):
-        if (item.kind, item.text) in wanted:
-            wanted.remove((item.kind, item.text))
-        else:
-            gone.append(item.pk)
-    RecordItem.objects.filter(pk__in=gone).delete()
-    RecordItem.objects.bulk_create([RecordItem(meeting=meeting, kind=kind, text=text) for kind, text in wanted])
+    replace_open_items(meeting, wanted)
 
 
 def _history_lines(meeting: Meeting, by) -> None:

@@ -34,7 +34,7 @@ def open_record_items(meeting: Meeting):
     return RecordItem.objects.filter(meeting=meeting, outcome__isnull=True).order_by("pk")
 
 
-def _replace_open_items(meeting: Meeting, items: Sequence[tuple[str, str]]) -> None:
+def replace_open_items(meeting: Meeting, items: Sequence[tuple[str, str]]) -> None:
     """The open items become `items`: those unchanged stay (with who raised them), the rest go or are added."""
     wanted = [(kind, text.strip()) for kind, text in items]
     gone = []
@@ -80,7 +80,7 @@ def meeting_record_amend(
     changed = set_participation(meeting, participation)
     meeting.save(update_fields=["summary", "answers", "attendance_count", "walk_in_count", *changed])
     if items is not None:
-        _replace_open_items(meeting, items)
+        replace_open_items(meeting, items)
     if proposers:  # {item pk: member or None}: who raised the suggestions kept
         set_proposers(meeting, proposers)
     after = record_content(meeting)
