@@ -28,6 +28,13 @@ def upload(client, kind: str, file):
     return client.post(reverse("import-upload", args=[kind]), {"file": file})
 
 
+def preview(client, kind: str, rows: list[dict]):
+    """The preview of `kind`'s template filled with `rows`: a page with a row of results each."""
+    response = upload(client, kind, filled(client, kind, rows))
+    assert response.status_code == 200
+    return response
+
+
 def confirm(client, kind: str, token: str):
     return client.post(reverse("import-confirm", args=[kind]), {"token": token})
 

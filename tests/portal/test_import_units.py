@@ -3,7 +3,7 @@
 import pytest
 
 from consult_portal.models import AuditEntry, ResponsibleUnit, Sector
-from tests.imports_helpers import confirm, filled, results_by_line, upload
+from tests.imports_helpers import confirm, preview, results_by_line
 
 
 @pytest.fixture
@@ -12,15 +12,9 @@ def signed_in(client, office):
     return client
 
 
-def _preview(client, kind, rows):
-    response = upload(client, kind, filled(client, kind, rows))
-    assert response.status_code == 200
-    return response
-
-
 def test_it_adds_the_sectors_it_does_not_have_and_refuses_a_repeated_one(signed_in, db):
     Sector.objects.create(name="经济界")
-    response = _preview(signed_in, "sectors", [{"名称": "经济界"}, {"名称": "农业界"}, {"名称": "农业界"}])
+    response = preview(signed_in, "sectors", [{"名称": "经济界"}, {"名称": "农业界"}, {"名称": "农业界"}])
     assert [row.action for row in response.context["results"]] == ["unchanged", "create", "error"]
     confirm(signed_in, "sectors", response.context["token"])
     assert set(Sector.objects.values_list("name", flat=True)) == {"经济界", "农业界"}
@@ -28,7 +22,7 @@ def test_it_adds_the_sectors_it_does_not_have_and_refuses_a_repeated_one(signed_
 
 
 def test_it_adds_departments_and_town_governments(signed_in, town_a):
-    response = _preview(
+    response = preview(
         signed_in,
         "units",
         [
@@ -44,7 +38,7 @@ def test_it_adds_departments_and_town_governments(signed_in, town_a):
 
 
 def test_it_refuses_a_unit_of_a_town_that_does_not_exist_and_other_mistakes(signed_in, town_a, village_a):
-    response = _preview(
+    response = preview(
         signed_in,
         "units",
         [
@@ -72,7 +66,7 @@ def test_it_refuses_a_unit_of_a_town_that_does_not_exist_and_other_mistakes(sign
 def test_it_changes_a_unit_named_in_the_sheet_and_keeps_what_a_blank_cell_leaves(signed_in, unit):
     unit.contact_phone = "0833-1111111"
     unit.save()
-    response = _preview(signed_in, "units", [{"名称": unit.name, "联系人": "王主任"}])
+    response = preview(signed_in, "units", [{"名称": unit.name, "联系人": "王主任"}])
     [row] = response.context["results"]
     assert row.action == "update" and row.changes == ["联系人"]
     confirm(signed_in, "units", response.context["token"])

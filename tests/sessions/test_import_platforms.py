@@ -8,7 +8,7 @@ import pytest
 from consult_portal.models import AuditEntry, Committee
 from sessions.models import Platform
 from tests.factories import PlatformFactory, SectorFactory
-from tests.imports_helpers import confirm, filled, results_by_line, upload
+from tests.imports_helpers import confirm, filled, preview, results_by_line, upload
 
 
 @pytest.fixture
@@ -17,15 +17,9 @@ def signed_in(client, office):
     return client
 
 
-def _preview(client, kind, rows):
-    response = upload(client, kind, filled(client, kind, rows))
-    assert response.status_code == 200
-    return response
-
-
 def test_it_adds_platforms_with_their_place_and_five_haves_dates(signed_in, town_a, village_a):
     SectorFactory(name="农业界")
-    response = _preview(
+    response = preview(
         signed_in,
         "platforms",
         [
@@ -63,7 +57,7 @@ def test_it_adds_platforms_with_their_place_and_five_haves_dates(signed_in, town
 
 def test_it_refuses_a_village_under_the_wrong_town_and_the_registrys_other_rules(signed_in, village_a, town_b):
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
-    response = _preview(
+    response = preview(
         signed_in,
         "platforms",
         [
@@ -107,7 +101,7 @@ def test_it_changes_a_platform_by_its_name_and_a_second_upload_changes_nothing(s
 def test_it_links_committees_to_their_stations_and_studios(signed_in, town_a, town_b, village_a):
     studio = PlatformFactory(name="法律工作室", area=town_a, level="town", kind="studio", sector=SectorFactory())
     PlatformFactory(name="甲镇议事室", area=town_a, level="town")
-    response = _preview(
+    response = preview(
         signed_in,
         "committees",
         [
@@ -130,7 +124,7 @@ def test_it_links_committees_to_their_stations_and_studios(signed_in, town_a, to
     studio.refresh_from_db()
     assert studio.committee == committee
 
-    response = _preview(signed_in, "committees", [{"名称": "社会法制委", "联络站": "乙镇"}])
+    response = preview(signed_in, "committees", [{"名称": "社会法制委", "联络站": "乙镇"}])
     [row] = response.context["results"]
     assert row.action == "update" and row.changes == ["联络站"]
     confirm(signed_in, "committees", response.context["token"])

@@ -10,19 +10,13 @@ from consult_portal.models import Area, AuditEntry
 from sessions.models import Platform
 from tests.documents_helpers import rows_of
 from tests.factories import AreaFactory, PlatformFactory
-from tests.imports_helpers import confirm, filled, results_by_line, upload
+from tests.imports_helpers import confirm, preview, results_by_line
 
 
 @pytest.fixture
 def signed_in(client, office):
     client.force_login(office)
     return client
-
-
-def _preview(client, kind, rows):
-    response = upload(client, kind, filled(client, kind, rows))
-    assert response.status_code == 200
-    return response
 
 
 def _badged(page: str) -> list[str]:
@@ -42,7 +36,7 @@ def test_the_areas_import_marks_pilot_villages_and_keeps_them_on_a_blank_cell(si
         {"代码": "V-P2", "名称": "普通村", "级别": "村", "上级": "甲镇", "是否试点": "否"},
         {"代码": "V-P3", "名称": "未填村", "级别": "村", "上级": "甲镇"},
     ]
-    response = _preview(signed_in, "areas", rows)
+    response = preview(signed_in, "areas", rows)
     assert [row.action for row in response.context["results"]] == ["create", "create", "create"]
     confirm(signed_in, "areas", response.context["token"])
     assert dict(Area.objects.filter(code__startswith="V-P").values_list("code", "is_pilot")) == {
@@ -50,7 +44,7 @@ def test_the_areas_import_marks_pilot_villages_and_keeps_them_on_a_blank_cell(si
         "V-P2": False,
         "V-P3": False,
     }
-    again = _preview(signed_in, "areas", [{**rows[0], "是否试点": ""}, {**rows[1], "是否试点": "是"}])
+    again = preview(signed_in, "areas", [{**rows[0], "是否试点": ""}, {**rows[1], "是否试点": "是"}])
     by_line = results_by_line(again)
     assert by_line[2].action == "unchanged"  # blank: the pilot stays a pilot
     assert (by_line[3].action, by_line[3].changes) == ("update", ["是否试点"])
@@ -61,7 +55,7 @@ def test_the_areas_import_marks_pilot_villages_and_keeps_them_on_a_blank_cell(si
 
 def test_a_pilot_cell_that_is_neither_yes_nor_no_refuses_the_row(signed_in, town_a):
     row = {"代码": "V-X", "名称": "某村", "级别": "村", "上级": "甲镇", "是否试点": "也许"}
-    response = _preview(signed_in, "areas", [row])
+    response = preview(signed_in, "areas", [row])
     (row,) = response.context["results"]
     assert row.action == "error"
     assert row.reasons == ["是否试点：请填写“是”或“否”，而不是“也许”。"]
@@ -73,7 +67,7 @@ def test_the_platforms_import_marks_pilot_platforms(signed_in, village_a):
         {"名称": "甲一村试点议事室", "级别": "村", "所在地": "甲镇/甲一村", "是否试点": "是"},
         {"名称": "甲镇议事室", "级别": "镇", "所在地": "甲镇"},
     ]
-    response = _preview(signed_in, "platforms", rows)
+    response = preview(signed_in, "platforms", rows)
     assert [row.action for row in response.context["results"]] == ["create", "create"]
     confirm(signed_in, "platforms", response.context["token"])
     assert dict(Platform.objects.values_list("name", "is_pilot")) == {"甲一村试点议事室": True, "甲镇议事室": False}
