@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sessions.models import Meeting, Participant, Research
 
-from .common import TS, BuilderBase, MeetingPlan, TopicPlan
+from .common import TS, BuilderBase, MeetingPlan, TopicPlan, create_research
 from .subjects import EXPERT_ORGS
 
 
@@ -156,12 +156,4 @@ class AttendanceStage(BuilderBase):
                     )
                 )
                 links.append(members)
-        rows = Research.objects.bulk_create(rows)
-        through = Research.members.through
-        through.objects.bulk_create(
-            [
-                through(research_id=row.pk, member_id=m.pk)
-                for row, members in zip(rows, links, strict=True)
-                for m in members
-            ]
-        )
+        create_research(rows, links)

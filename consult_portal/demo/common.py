@@ -11,7 +11,7 @@ from django.utils import timezone
 from consult_portal.models import Area, User
 from members.models import READABLE_ALPHABET, Member
 from outcomes.models import OutcomeItem
-from sessions.models import Meeting, Platform
+from sessions.models import Meeting, Platform, Research
 from topics.models import Topic
 
 from .data import GIVEN, PHONE_PREFIXES, SURNAMES
@@ -119,3 +119,13 @@ class BuilderBase:
 
     def actor_for(self, town: Area | None) -> User:
         return self.town_user if town is not None and town.pk == self.towns[0].pk else self.office
+
+
+def create_research(rows: list[Research], links: list[list[Member]]) -> list[Research]:
+    """The research `rows` saved at once, each with the members of its entry in `links`."""
+    rows = Research.objects.bulk_create(rows)
+    through = Research.members.through
+    through.objects.bulk_create(
+        [through(research_id=row.pk, member_id=m.pk) for row, members in zip(rows, links, strict=True) for m in members]
+    )
+    return rows

@@ -12,7 +12,7 @@ from outcomes.models import OutcomeItem
 from sessions import rules as meeting_rules
 from sessions.models import Meeting, Participant, Platform, Research
 
-from .common import SEED, BuilderBase
+from .common import SEED, BuilderBase, create_research
 
 COMMITTEE_RESEARCH = (
     ("visit", "产业园区企业用工情况调研", "走访企业{n}家，{m}家反映技术工人紧缺，建议联合职业学校开设订单班。"),
@@ -115,12 +115,4 @@ class SeedsStage(BuilderBase):
                     )
                 )
                 links.append(rng.sample(members, min(len(members), rng.randint(2, 4))))
-        rows = Research.objects.bulk_create(rows)
-        through = Research.members.through
-        through.objects.bulk_create(
-            [
-                through(research_id=row.pk, member_id=m.pk)
-                for row, chosen in zip(rows, links, strict=True)
-                for m in chosen
-            ]
-        )
+        create_research(rows, links)
