@@ -28,7 +28,6 @@ from .history_ledger import (
     COUNT_COLUMNS,
     DATE_NOTE,
     FORM_ALIASES,
-    ITEM_SEPARATORS,
     LENGTH_DEFAULT,
     TIME_DEFAULT,
     count_cell,
@@ -182,8 +181,8 @@ class MeetingLedgerImporter(Importer):
                         _("%(platform)s already has “%(title)s” at that time.")
                         % {"platform": platform.name, "title": clash.title}
                     )
-            suggestions = split_list(cells["suggestions"], ITEM_SEPARATORS)
-            consensus = split_list(cells["consensus"], ITEM_SEPARATORS)
+            suggestions = split_list(cells["suggestions"], meeting_history.ITEM_SEPARATORS)
+            consensus = split_list(cells["consensus"], meeting_history.ITEM_SEPARATORS)
             summary = cells["summary"] or (existing.summary if existing else "")
             if (suggestions or consensus) and not summary:
                 row.refuse(_("会议纪要: the record needs a summary with its suggestions and consensus."))

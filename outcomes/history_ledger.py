@@ -13,7 +13,6 @@ happen); every refusal names its column. This module sits in the outcomes app, t
 meetings and items, and the topics the meetings consulted.
 """
 
-import re
 from datetime import time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -28,7 +27,6 @@ from .models import OutcomeItem, SurveyTally
 OS = OutcomeItem.Status
 TIME_DEFAULT = time(9, 0)
 LENGTH_DEFAULT = timedelta(hours=2)
-ITEM_SEPARATORS = re.compile(r"[；;\n]+")
 
 FORM_ALIASES = {
     "会议": Meeting.Form.MEETING,

@@ -7,6 +7,7 @@ with its history lines dated at its real times; it is marked 补录 (`consult_po
 ("meeting_backfill"). `meeting_backfill` also updates a meeting it entered before (the ledger import's update).
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -27,6 +28,8 @@ from .services_record import replace_open_items
 M = Meeting.Status
 NOT_YET = gettext_lazy("A meeting entered later has taken place already: choose a time in the past.")
 NO_RESEARCH_NOTE = gettext_lazy("Entered later (补录): research not recorded.")
+# A past record's suggestions and consensus, as the office writes them: one a line, or separated by ；.
+ITEM_SEPARATORS = re.compile(r"[；;\n]+")
 PARTICIPATION = ("residents_invited", "residents_attended", "departments_count", "member_times")
 HISTORY_FIELDS = [
     *AUDIT_FIELDS,

@@ -1,8 +1,6 @@
 """The form of history entry (补录) for a past meeting: the meeting form's fields and checks, save the one refusing the
 past (here the meeting has taken place), with its topic, record and participation."""
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +14,6 @@ from .forms_record import count_field
 from .models import RecordItem
 
 ONE_A_LINE = _("One a line.")
-ITEM_SEPARATORS = re.compile(r"[；;\n]+")
 # A member's recommendation names its member: that topic is entered through the topics' own form first.
 SOURCES = [(value, label) for value, label in Topic.Source.choices if value != Topic.Source.MEMBER]
 
@@ -106,7 +103,7 @@ class HistoryMeetingForm(MeetingForm):
 
     def items(self) -> list[tuple[str, str]]:
         data = getattr(self, "cleaned_data", {})
-        separators = ITEM_SEPARATORS
+        separators = history.ITEM_SEPARATORS
         return [
             (RecordItem.Kind.SUGGESTION, text) for text in split_list(data.get("suggestions") or "", separators)
         ] + [(RecordItem.Kind.CONSENSUS, text) for text in split_list(data.get("consensus") or "", separators)]

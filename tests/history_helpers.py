@@ -4,7 +4,7 @@ types them, the figures counted from them by hand, and the county they are enter
 import pytest
 
 from consult_portal.imports import split_list
-from outcomes.history_ledger import ITEM_SEPARATORS
+from sessions.history import ITEM_SEPARATORS
 from tests.factories import PlatformFactory, UnitFactory
 from tests.imports_helpers import filled, preview_and_confirm
 
