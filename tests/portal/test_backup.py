@@ -81,7 +81,8 @@ class Installation:
 
 
 @pytest.fixture
-def installation(tmp_path, transactional_db):
+def installation(tmp_path, transactional_db, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # this installation's own media, not the whole suite's
     target = Installation(tmp_path)
     yield target
     target.drop()
