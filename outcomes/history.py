@@ -67,6 +67,11 @@ def moment(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12)))
 
 
+def accepted_on(status: str, answered_on: date | None, closed_on: date | None) -> date | None:
+    """The day the office accepted an item: the day entered, else for a concluded item the day the unit answered."""
+    return closed_on or (answered_on if status in OutcomeItem.FINAL else None)
+
+
 def check_dates(
     *,
     meeting: Meeting | None,
@@ -167,7 +172,7 @@ def outcome_backfill(
     if meeting is None and topic is None:
         raise ValidationError(_("An outcome item comes from a meeting or a topic."))
     final = status in OutcomeItem.FINAL
-    closed_on = closed_on or (answered_on if final else None)
+    closed_on = accepted_on(status, answered_on, closed_on)
     errors = check_dates(
         meeting=meeting,
         handed_over_on=handed_over_on,

@@ -94,7 +94,7 @@ class HistoryItemForm(HandOverForm):
             deadline=data["deadline"],
             status=data["status"],
             answered_on=data.get("answered_on"),
-            closed_on=data.get("closed_on") or (data.get("answered_on") if final else None),
+            closed_on=history.accepted_on(data["status"], data.get("answered_on"), data.get("closed_on")),
             published_on=data.get("published_on"),
             tallies=self.tallies() if "tally_date" not in self.errors else [],
         )

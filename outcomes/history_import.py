@@ -196,7 +196,7 @@ class OutcomeLedgerImporter(Importer):
                     deadline=deadline,
                     status=status,
                     answered_on=answered,
-                    closed_on=closed or (answered if final else None),
+                    closed_on=history.accepted_on(status, answered, closed),
                     published_on=published,
                     tallies=tallies,
                 )
@@ -223,7 +223,7 @@ class OutcomeLedgerImporter(Importer):
                     if candidate.text == cells["text"] and (taken is None or taken == existing):
                         record_item = candidate
                         break
-            closed = closed or (answered if status in OutcomeItem.FINAL else None)
+            closed = history.accepted_on(status, answered, closed)
             after = {
                 "meeting_id": meeting.pk if meeting else None,
                 "text": cells["text"],
