@@ -72,6 +72,16 @@ def accepted_on(status: str, answered_on: date | None, closed_on: date | None) -
     return closed_on or (answered_on if status in OutcomeItem.FINAL else None)
 
 
+def check_texts(status: str, answer: str, reason: str) -> dict[str, str]:
+    """A concluded item has the unit's answer, an item not feasible for now says why: {} when so, else by field."""
+    errors = {}
+    if status in OutcomeItem.FINAL and not answer.strip():
+        errors["answer"] = _("The answer is empty.")
+    if status == OS.NOT_FEASIBLE and not reason.strip():
+        errors["reason"] = _("Say why the item is not feasible for now.")
+    return errors
+
+
 def check_dates(
     *,
     meeting: Meeting | None,
@@ -183,10 +193,7 @@ def outcome_backfill(
         published_on=published_on,
         tallies=tallies,
     )
-    if final and not answer.strip():
-        errors.setdefault("answer", _("The answer is empty."))
-    if status == OS.NOT_FEASIBLE and not reason.strip():
-        errors.setdefault("reason", _("Say why the item is not feasible for now."))
+    errors |= check_texts(status, answer, reason)
     if errors:
         raise ValidationError(errors)
     before = None

@@ -87,7 +87,6 @@ class HistoryItemForm(HandOverForm):
             self.add_error("tally_date", _("Enter the day of the survey."))
         if not data.get("status") or not data.get("handed_over_on") or not data.get("deadline"):
             return data
-        final = data["status"] in OutcomeItem.FINAL
         errors = history.check_dates(
             meeting=data.get("meeting"),
             handed_over_on=data["handed_over_on"],
@@ -99,10 +98,7 @@ class HistoryItemForm(HandOverForm):
             tallies=self.tallies() if "tally_date" not in self.errors else [],
         )
         errors = {("tally_date" if name == "tallies" else name): message for name, message in errors.items()}
+        errors |= history.check_texts(data["status"], data.get("answer") or "", data.get("reason") or "")
         if errors:
             add_errors(self, ValidationError(errors))
-        if final and not (data.get("answer") or "").strip():
-            self.add_error("answer", _("The answer is empty."))
-        if data["status"] == OS.NOT_FEASIBLE and not (data.get("reason") or "").strip():
-            self.add_error("reason", _("Say why the item is not feasible for now."))
         return data
