@@ -120,7 +120,9 @@ class PerformanceWeights(models.Model):
     supervised_satisfied = models.PositiveSmallIntegerField(
         _("points per supervised item residents are satisfied with"),
         default=2,
-        help_text=_("An item the member supervised, published, with at least 5 answers counted and 80 per cent satisfied."),
+        help_text=_(
+            "An item the member supervised, published, with at least 5 answers counted and 80 per cent satisfied."
+        ),
     )
 
     class Meta:
