@@ -98,9 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs seconds on the dashboard's and the assessment's aggregates and saves nothing on pages
     # that read a few hundred rows (issue #17: 2,017 of the assessment's 2,156 ms were JIT).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # JIT compilation costs seconds on the dashboard's and the assessment's aggregates and saves nothing on pages
-    # that read a few hundred rows (issue #17: 2,017 of the assessment's 2,156 ms were JIT).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Several servers (README): the exports and documents read from a streaming replica when DATABASE_REPLICA_URL is set
 # (consult_portal/replica.py); the tests treat it as the primary itself.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -196,8 +193,6 @@ MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=500)
 MEDIA_ACCEL_REDIRECT_PREFIX = env.str("MEDIA_ACCEL_REDIRECT_PREFIX", default="")
 # Request bodies, from the photo limits: a form takes at most 3 photos (consult_portal/photo_fields.py MAX_PHOTOS) of
 # at most 5 MB each (consult_portal/images.py MAX_UPLOAD_BYTES), and its text. nginx: client_max_body_size 16m.
-# /healthz says "media": "low" when less than this is free where photos are written.
-MEDIA_MIN_FREE_MB = env.int("MEDIA_MIN_FREE_MB", default=500)
 REQUEST_BODY_MAX_BYTES = 3 * 5 * 1024 * 1024 + 1024 * 1024  # 16 MB; more gets the 413 page before it is read
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the text of a form; the longest (a meeting record) is about 120 KB
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a photo at the limit stays in memory, anything larger goes to disk
@@ -303,13 +298,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # SMS to residents: a backend chosen by dotted path; the console backend only logs.
-# The hour from which the morning digest of new residents' topics goes out (topics/digest.py).
-TOPIC_DIGEST_HOUR = env.int("TOPIC_DIGEST_HOUR", default=7)
 SMS_BACKEND = env.str("SMS_BACKEND", default="consult_portal.sms.ConsoleBackend")
 # Seconds a gateway backend waits for its gateway (consult_portal/sms.py); HttpGatewayBackend's URL and token.
 SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10)
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+# The hour from which the morning digest of new residents' topics goes out (topics/digest.py).
+TOPIC_DIGEST_HOUR = env.int("TOPIC_DIGEST_HOUR", default=7)
 # SMS one number gets a day at most (anyone can type a number into the public form); more are cancelled, not sent.
 SMS_PER_NUMBER_PER_DAY = env.int("SMS_PER_NUMBER_PER_DAY", default=5)
 
