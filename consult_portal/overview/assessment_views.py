@@ -15,7 +15,7 @@ from consult_portal.spreadsheets import xlsx_download
 from sessions.models import StationAssessmentWeights
 
 from . import cached
-from .assessment import CRITERIA, commended_places, county_level, ranking, whole_county
+from .assessment import CRITERIA, commended_places, ranking, whole_county
 
 
 class WeightsForm(CleanTextMixin, forms.ModelForm):
@@ -46,7 +46,7 @@ def assessment(request):
     scores = _scoped(scores, town)
     # The county's own level (county-level platforms' meetings, county-wide items) and the whole county: the
     # stations' rows and the county's add up to the total.
-    county = county_level(year=year) if town is None else None
+    county = cached.county_level(year=year) if town is None else None
     return render(
         request,
         "portal/staff/assessment.html",

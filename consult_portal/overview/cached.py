@@ -116,3 +116,8 @@ def member_record(*, member: Member, year: int) -> Member | None:
     row = next((row for row in ranked.rows if row.pk == member.pk), None)
     found = ranked._members([row]) if row is not None else []
     return found[0] if found else None
+
+
+def county_level(*, year: int):
+    """assessment.county_level: the assessment's row of the county's own level for `year`."""
+    return cached("assessment.county_level", year, compute=lambda: assessment.county_level(year=year))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from consult_portal import cache_versions
 from consult_portal.access import can, capability_required, town_scope
 
 from .. import selectors, services
@@ -103,7 +104,10 @@ def member_detail(request, pk: int):
 
 @capability_required("members.view")
 def coverage(request):
-    return render(request, "members/staff/coverage.html", selectors.coverage(town=town_scope(request.user)))
+    town = town_scope(request.user)
+    # Every town and village with every member sunk there: kept, and its table rendered, until a write (#17).
+    figures = cache_versions.cached("member-coverage", town, compute=lambda: selectors.coverage(town=town))
+    return render(request, "members/staff/coverage.html", {**figures, "town": town})
 
 
 @capability_required("members.change")
