@@ -32,14 +32,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from consult_portal import notifications, office
-from consult_portal.models import DailyRun, Notification, Role, User
+from consult_portal import daily_runs, notifications, office
+from consult_portal.models import Notification, Role, User
 
 from .models import OutcomeEvent, OutcomeItem
 from .services import staff_link, supervisor_link, unit_link
@@ -81,10 +81,6 @@ def reminder_for(deadline: date, handed_on: date, today: date, since: date | Non
     last = min(days)
     day = deadline - timedelta(days=last)
     return last if since < day and handed_on <= day else None
-
-
-def last_scan_before(today: date) -> date | None:
-    return DailyRun.objects.filter(job=JOB, day__lt=today).aggregate(last=Max("day"))["last"]
 
 
 def _rows(
@@ -382,15 +378,13 @@ def scan(today: date | None = None) -> dict[str, int]:
     """Run the daily scan for `today` (the local date by default), catching up with what fell due since the last
     scan; record it; return the messages queued by kind."""
     today = today or timezone.localdate()
-    counts = {"due": remind_due(today, since=last_scan_before(today)), "overdue": escalate_overdue(today)}
-    DailyRun.objects.get_or_create(job=JOB, day=today)
+    counts = {"due": remind_due(today, since=daily_runs.last_before(JOB, today)), "overdue": escalate_overdue(today)}
+    daily_runs.record(JOB, today)
     return counts
 
 
 def scan_if_due(now=None) -> dict[str, int] | None:
     """Beat's look (every 15 minutes): the day's scan if it is OUTCOME_REMINDER_HOUR or later and today's has not
     run; None otherwise."""
-    now = timezone.localtime(now)
-    if now.hour < settings.OUTCOME_REMINDER_HOUR or DailyRun.objects.filter(job=JOB, day=now.date()).exists():
-        return None
-    return scan(now.date())
+    today = daily_runs.due(JOB, settings.OUTCOME_REMINDER_HOUR, now)
+    return None if today is None else scan(today)

@@ -9,10 +9,8 @@ day's digest has its own dedup key (topics/notices.py), so nothing is sent twice
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Max
-from django.utils import timezone
 
-from consult_portal.models import DailyRun
+from consult_portal import daily_runs
 
 from . import notices
 
@@ -23,15 +21,14 @@ CATCH_UP_DAYS = 7
 
 def send_due(now=None) -> int | None:
     """Beat's look: the digests due now and not yet sent (messages queued), or None when none is due."""
-    now = timezone.localtime(now)
-    today = now.date()
-    if now.hour < settings.TOPIC_DIGEST_HOUR or DailyRun.objects.filter(job=JOB, day=today).exists():
+    today = daily_runs.due(JOB, settings.TOPIC_DIGEST_HOUR, now)
+    if today is None:
         return None
-    last = DailyRun.objects.filter(job=JOB, day__lt=today).aggregate(last=Max("day"))["last"]
+    last = daily_runs.last_before(JOB, today)
     # The run of day D sent the topics of D - 1: after it, the days from D on are due, up to yesterday.
     first = max(last, today - timedelta(days=CATCH_UP_DAYS)) if last else today - timedelta(days=1)
     queued = sum(notices.send_topic_digest(day) for day in _days(first, today - timedelta(days=1)))
-    DailyRun.objects.get_or_create(job=JOB, day=today)
+    daily_runs.record(JOB, today)
     return queued
 
 
