@@ -5,7 +5,8 @@
 
 Every key carries the data version: one number in the cache (shared by every process when REDIS_URL is set),
 moved on whenever a row of a counted table is written. Nothing is deleted: a write moves the version on and the
-old entries are never asked for again (they expire after FIGURES_CACHE_SECONDS).
+old entries are never asked for again (they expire after FIGURES_CACHE_SECONDS). Every key also carries the
+release (a digest of the code and templates), so a deploy never reads what the release before it kept.
 
 What counts as a write is seen where every write passes: the database connection. An execute wrapper on each
 connection notes every INSERT, UPDATE and DELETE on the tables of the counted apps (members, topics, sessions,
@@ -21,10 +22,12 @@ A cache that does not answer (Redis down or hung) is skipped for FIGURES_CACHE_D
 compute their figures as they did without a cache.
 """
 
+import hashlib
 import logging
 import re
 import time
 from functools import lru_cache
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "figures:{database}:version"
 COUNTED_APPS = ("members", "topics", "consultations", "outcomes")
 COUNTED_PORTAL_MODELS = ("area", "sector", "committee", "responsibleunit", "officesettings")
+RELEASE_FOLDERS = ("consult_portal", "members", "topics", "sessions", "outcomes", "templates", "locale")
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([\w]+)"?', re.IGNORECASE)
 _down_until = 0.0
 
@@ -47,6 +51,20 @@ def _database() -> str:
     Redis, and one's figures must never answer for another's."""
     db = settings.DATABASES["default"]
     return f"{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
+
+
+@lru_cache(maxsize=1)
+def release() -> str:
+    """A digest of the portal's code, templates and catalogues, in every key: what an older release kept (in another
+    shape, or rendered by other templates) is never read by a newer one, though no write moved the version on. Read
+    once a process (about 340 files, 10–20 ms)."""
+    digest = hashlib.blake2b(digest_size=6)
+    for folder in RELEASE_FOLDERS:
+        for path in sorted(Path(settings.BASE_DIR, folder).rglob("*")):
+            if path.suffix in (".py", ".html", ".mo"):
+                digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _version_key() -> str:
@@ -128,7 +146,7 @@ def install() -> None:
 
 
 def key(name: str, *parts) -> str | None:
-    """The cache key of figure `name` for `parts` at the current data version, day and language; None when the
+    """The cache key of figure `name` for `parts` at the current release, data version, day and language; None when the
     figure must be computed instead (the cache is off or down, or this connection has uncommitted writes)."""
     if not enabled() or any(_pending(c) for c in connections.all(initialized_only=True)):
         return None
@@ -137,7 +155,7 @@ def key(name: str, *parts) -> str | None:
         return None
     scope = ":".join("" if p is None else str(getattr(p, "pk", p)) for p in parts)
     day = timezone.localdate().isoformat()
-    return f"figures:{_database()}:{current}:{day}:{translation.get_language()}:{name}:{scope}"
+    return f"figures:{_database()}:{release()}:{current}:{day}:{translation.get_language()}:{name}:{scope}"
 
 
 def get(found_key: str):
