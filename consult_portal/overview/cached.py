@@ -34,13 +34,14 @@ def years() -> list[int]:
 
 
 def back_office_counts(*, town=None) -> dict:
-    """selectors.back_office_counts; "upcoming" depends on the clock, so the figures are kept for a minute at most."""
+    """selectors.back_office_counts; "upcoming" depends on the clock, so its three counts are kept for a minute at
+    most; the year's figures are the dashboard's, kept until a write (not computed again each minute)."""
     minute = timezone.now().replace(second=0, microsecond=0)
     return cached(
         "back_office_counts",
         town,
         minute.isoformat(),
-        compute=lambda: selectors.back_office_counts(town=town),
+        compute=lambda: selectors.back_office_counts(town=town, figures=compute(town=town)),
         timeout=60,
     )
 
@@ -111,10 +112,17 @@ def performance_ranking(*, year: int, town=None, weights) -> PerformanceRanking:
 
 
 def member_record(*, member: Member, year: int) -> Member | None:
-    """performance.member_record from the county's cached ranking: the member's counts and points for `year`."""
-    ranked = performance_ranking(year=year, weights=PerformanceWeights.current())
-    row = next((row for row in ranked.rows if row.pk == member.pk), None)
-    found = ranked._members([row]) if row is not None else []
+    """performance.member_record from the county's cached ranking: the member's counts and points for `year`.
+
+    The member's own row is kept beside the ranking, so that the workspace does not read the whole county's."""
+    weights = PerformanceWeights.current()
+
+    def own_row() -> tuple:
+        ranked = performance_ranking(year=year, weights=weights)
+        return (next((row for row in ranked.rows if row.pk == member.pk), None),)
+
+    (row,) = cached("performance.member", year, member.pk, *_weights_key(weights), compute=own_row)
+    found = PerformanceRanking._members([row]) if row is not None else []
     return found[0] if found else None
 
 

@@ -41,10 +41,10 @@ def latest_published_plan_year() -> int | None:
 ACCEPTED = (Topic.Status.ACCEPTED, Topic.Status.PLANNED, Topic.Status.CONSULTED, Topic.Status.CONCLUDED)
 
 
-def back_office_counts(*, town=None, year=None) -> dict:
+def back_office_counts(*, town=None, year=None, figures: stats.Dashboard | None = None) -> dict:
     """The landing figures: what waits now (topics to triage, meetings to come, items overdue today whatever their
-    year), and the period's figures (this year by default), which are the dashboard's own (`stats.compute`) so that
-    the two pages agree."""
+    year), and the period's figures (this year by default), which are the dashboard's own (`stats.compute`, or
+    `figures` when given: the kept ones) so that the two pages agree."""
     period = Period.of(year)
     now = timezone.localtime()
     topics = Topic.objects.all()
@@ -63,7 +63,7 @@ def back_office_counts(*, town=None, year=None) -> dict:
         ),
     )
     counts |= outcomes.aggregate(overdue_now=Count("pk", filter=overdue_q(now.date())))
-    f = stats.compute(period=period, town=town).total
+    f = (figures or stats.compute(period=period, town=town)).total
     counts |= {
         "topics_this_year": f.topics_total,
         "topics_accepted": sum(f.statuses[s] for s in ACCEPTED),
