@@ -68,6 +68,16 @@ def capabilities(user) -> frozenset[str]:
     return cached
 
 
+def viewer_key(user) -> str:
+    """Everything a staff page's rows may depend on about who looks: the login, its roles, town and unit.
+
+    Part of the key of a kept rendering (`{% figures_cache "…" viewer … %}`): a login whose roles, town or unit
+    change is a new viewer at once, whether or not a counted write moved the data version on."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return "-"
+    return f"{user.pk}.{user.town_id or ''}.{user.unit_id or ''}.{'+'.join(sorted(user.roles))}"
+
+
 def can(user, capability: str) -> bool:
     if capability not in KNOWN:
         raise ValueError(f"Unknown capability {capability!r}")

@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from . import office as office_settings
-from .access import capabilities
+from .access import capabilities, viewer_key
 from .models import Notification
 
 
@@ -21,4 +21,6 @@ def portal(request):
         # The capability map of consult_portal.access, the same set the views ask: `{% if "meetings.change" in caps %}`.
         # Lazy, so the roles are looked up only on the pages whose navigation or buttons ask.
         "caps": SimpleLazyObject(lambda: capabilities(user)),
+        # Who looks, for the key of a kept rendering: `{% figures_cache "topics" viewer request.get_full_path %}`.
+        "viewer": SimpleLazyObject(lambda: viewer_key(user)),
     }

@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 
 
 class DeepPaginator(Paginator):
@@ -56,3 +56,9 @@ class CappedPaginator(DeepPaginator):
         found = self.object_list[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
+
+
+def lazy_page(paginator: Paginator, number) -> SimpleLazyObject:
+    """paginator.get_page(number), asked only when the template reads it: a list whose rows are kept rendered
+    (`{% figures_cache %}`) then counts and reads nothing at all."""
+    return SimpleLazyObject(lambda: paginator.get_page(number))

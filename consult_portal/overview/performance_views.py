@@ -10,6 +10,7 @@ from django.utils.translation import pgettext
 from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, year_param
+from consult_portal.paging import lazy_page
 from consult_portal.spreadsheets import xlsx_download
 from members.models import PerformanceWeights
 
@@ -37,7 +38,8 @@ def performance(request):
     elif request.method == "POST":
         return render(request, "403.html", status=403)
     members = cached.performance_ranking(year=year, town=town_scope(request.user), weights=weights)
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    # Read only when the table is not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(members, 50), request.GET.get("page"))
     return render(
         request,
         "members/staff/performance.html",
@@ -47,7 +49,6 @@ def performance(request):
             "query": f"year={year}",
             "form": form,
             "weights": weights,
-            "rank_offset": page.start_index() - 1 if page.object_list else 0,
             "can_export": can(request.user, "members.export"),
         },
         status=400 if request.method == "POST" else 200,

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,10 +37,12 @@ def _member(request):
 @capability_required("workspace.use")
 def me(request):
     member = _member(request)
-    invitations = list(meeting_selectors.invitations_for_member(member))
     now = timezone.localtime()
-    for participant in invitations:
-        _with_state(participant)
+    # The meetings not over yet, with what the member may do now: read at each request (they change by the minute).
+    invitations = meeting_selectors.invitations_for_member(member).filter(meeting__ends_at__gte=now)
+    invitations = [_with_state(participant) for participant in invitations]
+    # The rest changes only with a write or the day: read only when not kept rendered (the template's figures_cache).
+    record = SimpleLazyObject(lambda: cached.member_record(member=member, year=now.year))
     return render(
         request,
         "members/me.html",
@@ -47,11 +50,11 @@ def me(request):
             "member": member,
             "assignments": member_selectors.assignments(member),
             "topics": Topic.objects.filter(recommended_by=member).select_related("town").order_by("-created_at"),
-            "invitations": [p for p in invitations if p.meeting.ends_at >= now],
+            "invitations": invitations,
             "attended": meeting_selectors.attended_by_member(member)[:20],
             "research": meeting_selectors.research_by_member(member)[:20],
-            "record": (record := cached.member_record(member=member, year=now.year)),
-            "record_lines": performance.breakdown(record) if record is not None else [],
+            "record": record,
+            "record_lines": SimpleLazyObject(lambda: performance.breakdown(record) if record else []),
             "record_year": now.year,
             "supervised": OutcomeItem.objects.filter(supervisors=member).select_related("unit").order_by("deadline"),
         },

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from consult_portal import cache_versions
 from consult_portal.access import can, capability_required, town_scope
+from consult_portal.paging import lazy_page
 
 from .. import selectors, services
 from ..forms import AssignForm, BulkAssignForm, MemberFilterForm, MemberForm
@@ -24,7 +26,8 @@ def member_list(request):
     town = town_scope(request.user)
     form = MemberFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.registry(town=town, filters=filters), 50).get_page(request.GET.get("page"))
+    # Read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(selectors.registry(town=town, filters=filters), 50), request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     can_assign = can(request.user, "members.assign")
     return render(
@@ -106,8 +109,11 @@ def member_detail(request, pk: int):
 def coverage(request):
     town = town_scope(request.user)
     # Every town and village with every member sunk there: kept, and its table rendered, until a write (#17).
-    figures = cache_versions.cached("member-coverage", town, compute=lambda: selectors.coverage(town=town))
-    return render(request, "members/staff/coverage.html", {**figures, "town": town})
+    # Read (from the cache or the database) only when the table is not kept rendered.
+    figures = SimpleLazyObject(
+        lambda: cache_versions.cached("member-coverage", town, compute=lambda: selectors.coverage(town=town))
+    )
+    return render(request, "members/staff/coverage.html", {"figures": figures, "town": town})
 
 
 @capability_required("members.change")

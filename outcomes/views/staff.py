@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from consult_portal import office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.models import Area, ResponsibleUnit
+from consult_portal.paging import lazy_page
 from consult_portal.periods import Period
 from sessions import selectors as meeting_selectors
 from sessions.models import Meeting, RecordItem
@@ -45,7 +46,8 @@ def item_list(request):
     town = town_scope(request.user)
     form = OutcomeFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.staff_items(town=town, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(selectors.staff_items(town=town, filters=filters), PAGE_SIZE), request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,

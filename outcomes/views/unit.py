@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -52,10 +53,17 @@ def item_list(request):
     unit_id = _unit_id(request)
     form = UnitItemFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.unit_items(unit=unit_id, filters=data), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.unit_items(unit=unit_id, filters=data), PAGE_SIZE)
     today = timezone.localdate()
-    for item in page.object_list:
-        with_days(item, today)
+
+    def page_with_days():
+        page = paginator.get_page(request.GET.get("page"))
+        for item in page.object_list:
+            with_days(item, today)
+        return page
+
+    # Read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = SimpleLazyObject(page_with_days)
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "outcomes/unit/list.html", {"form": form, "page": page, "query": query})
 

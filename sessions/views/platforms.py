@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from consult_portal import cache_versions, office
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, ListFilterForm
 from consult_portal.models import Area
+from consult_portal.paging import lazy_page
 from members.models import Member
 
 from .. import selectors_platforms as selectors
@@ -57,8 +59,9 @@ def platform_list(request):
     form = PlatformFilterForm(request.GET or None, town_scope=town)
     data = form.cleaned_data if form.is_valid() else {}
     platforms = selectors.staff_platforms(town=town, filters=data, search=data.get("q", ""))
-    page = Paginator(platforms, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(platform, selectors.five_haves(platform)) for platform in page.object_list]
+    # Both read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(platforms, PAGE_SIZE), request.GET.get("page"))
+    rows = SimpleLazyObject(lambda: [(platform, selectors.five_haves(platform)) for platform in page.object_list])
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(
         request,
@@ -170,26 +173,30 @@ def coverage(request):
     town = town_scope(request.user)
     form, year = coverage_year(request)
     target = office.current().meetings_per_town_target
+    # Read (from the kept figures or the database) only when the table is not kept rendered (the template's
+    # figures_cache, #17).
+    figures = SimpleLazyObject(lambda: _coverage_figures(year=year, town=town, target=target))
+    context = {"form": form, "year": year, "town": town, "target": target, "figures": figures}
+    return render(request, "sessions/staff/coverage.html", context)
+
+
+def _coverage_figures(*, year: int, town, target: int) -> dict:
+    def counted():
+        rows = list(selectors.coverage(year=year, town=town))
+        # The county's own platforms and meetings: a row of their own, so that towns + county = the whole county.
+        county = selectors.county_coverage(year=year) if town is None else {"platform_count": 0, "meeting_count": 0}
+        return rows, county
+
     # Per area and year, a count over every platform and meeting: kept until a write changes them (#17).
-    rows = cache_versions.cached("coverage", year, town, compute=lambda: list(selectors.coverage(year=year, town=town)))
+    rows, county = cache_versions.cached("coverage", year, town, compute=counted)
     towns = [row for row in rows if row.level == Area.Level.TOWN]
     for row in rows:
         row.below_target = row.level == Area.Level.TOWN and selectors.below_target(row.meeting_count, target)
-    # The county's own platforms and meetings: a row of their own, so that towns + county = the whole county.
-    county = selectors.county_coverage(year=year) if town is None else {"platform_count": 0, "meeting_count": 0}
-    return render(
-        request,
-        "sessions/staff/coverage.html",
-        {
-            "form": form,
-            "year": year,
-            "town": town,
-            "rows": rows,
-            "target": target,
-            "towns_below_target": sum(1 for row in towns if row.below_target),
-            "town_count": len(towns),
-            "county": county if town is None else None,
-            "total_meetings": sum(row.meeting_count for row in towns) + county["meeting_count"],
-            "total_platforms": sum(row.platform_count for row in towns) + county["platform_count"],
-        },
-    )
+    return {
+        "rows": rows,
+        "towns_below_target": sum(1 for row in towns if row.below_target),
+        "town_count": len(towns),
+        "county": county if town is None else None,
+        "total_meetings": sum(row.meeting_count for row in towns) + county["meeting_count"],
+        "total_platforms": sum(row.platform_count for row in towns) + county["platform_count"],
+    }

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from consult_portal import links
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
+from consult_portal.paging import lazy_page
 from consult_portal.periods import PeriodField
 from consult_portal.photo_fields import photos_not_stored
 
@@ -61,10 +63,11 @@ def meeting_list(request):
     form = MeetingFilterForm(request.GET or None, town_scope=town)
     filters = form.cleaned_data if form.is_valid() else {}
     meetings = selectors.staff_meetings(town=town, filters=filters)
-    page = Paginator(meetings, 25).get_page(request.GET.get("page"))
+    # Both read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(meetings, 25), request.GET.get("page"))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     # The held meetings' sums, which the dashboard's walk-in and participation figures add up (two queries).
-    sums = selectors.held_sums(meetings) if filters.get("held") else None
+    sums = SimpleLazyObject(lambda: selectors.held_sums(meetings)) if filters.get("held") else None
     context = {"form": form, "page": page, "query": query, "sums": sums}
     return render(request, "sessions/staff/meeting_list.html", context)
 

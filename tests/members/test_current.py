@@ -37,8 +37,8 @@ def test_an_assignment_starting_next_month_is_not_current_yet(client, office, li
     client.force_login(office)
     assert _registry(client, town=town_a.pk) == {"王委员"}
     coverage = client.get(reverse("members:coverage")).context
-    assert [m.name for row in coverage["rows"] if row["area"] == village_a for m in row["members"]] == []
-    assert "李委员" in {m.name for m in coverage["unassigned"]}
+    assert [m.name for row in coverage["figures"]["rows"] if row["area"] == village_a for m in row["members"]] == []
+    assert "李委员" in {m.name for m in coverage["figures"]["unassigned"]}
     assert "甲一村" not in client.get(reverse("members:code", args=[li.duty_code])).content.decode()
     client.force_login(liaison_a)
     assert _registry(client) == {"王委员"}

@@ -95,7 +95,8 @@ def test_it_exports_the_members_coverage_as_the_page_shows_it(client, office, ca
     client.force_login(office)
     rows = export(client, "members:coverage-xlsx")
     context = page_of(client, "members:coverage")
-    assert [[r[0], r[2]] for r in rows] == [[row["area"].name, len(row["members"])] for row in context["rows"]]
+    shown = context["figures"]["rows"]
+    assert [[r[0], r[2]] for r in rows] == [[row["area"].name, len(row["members"])] for row in shown]
     assert {r[0]: r[2:] for r in rows} == {
         "甲镇": [0, None],
         "甲一村": [2, "李农艺师、王律师"],
@@ -108,4 +109,4 @@ def test_it_exports_only_the_liaisons_own_town_of_the_members_coverage(client, l
     client.force_login(liaison_a)
     rows = export(client, "members:coverage-xlsx")
     assert [r[0] for r in rows] == ["甲镇", "甲一村"]
-    assert len(rows) == len(page_of(client, "members:coverage")["rows"])
+    assert len(rows) == len(page_of(client, "members:coverage")["figures"]["rows"])

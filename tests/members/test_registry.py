@@ -120,11 +120,11 @@ def test_the_coverage_matrix_matches_a_hand_count(client, office, cast, town_a, 
     client.force_login(office)
     response = client.get("/staff/members/coverage/")
     html = response.content.decode()
-    counts = {row["area"].pk: len(row["members"]) for row in response.context["rows"]}
+    counts = {row["area"].pk: len(row["members"]) for row in response.context["figures"]["rows"]}
     assert counts == {town_a.pk: 0, village_a.pk: 1, village_a2.pk: 0, town_b.pk: 2, village_b.pk: 0}
-    assert response.context["villages_without"] == 2
-    assert {m.name for m in response.context["unassigned"]} == {"赵委员", "离任委员"}
-    assert [m.name for m in response.context["stretched"]] == ["王律师"]
+    assert response.context["figures"]["villages_without"] == 2
+    assert {m.name for m in response.context["figures"]["unassigned"]} == {"赵委员", "离任委员"}
+    assert [m.name for m in response.context["figures"]["stretched"]] == ["王律师"]
     assert f'data-area="{village_a2.pk}" data-count="0" class="table-warning" data-uncovered="true"' in html
 
 

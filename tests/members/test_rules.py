@@ -75,7 +75,7 @@ def test_todays_pages_count_the_members_sunk_into_the_town_now(client, liaison_a
     client.force_login(liaison_a)
     listed = {m.name for m in client.get("/staff/members/").context["page"].object_list}
     coverage = client.get(reverse("members:coverage")).context
-    covered = {m.name for row in coverage["rows"] for m in row["members"]}
+    covered = {m.name for row in coverage["figures"]["rows"] for m in row["members"]}
     assert (listed, covered) == ({"王委员"}, {"王委员"})
     # The back-office home shows the year's figures, the dashboard's: those sunk into the town during the year,
     # and its link lists exactly them.

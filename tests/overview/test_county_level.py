@@ -107,8 +107,8 @@ def test_a_towns_target_counts_its_own_meetings_and_the_headline_agrees_with_the
     assert (headline.get("data-towns-met"), headline.get("data-town-count")) == ("1", "2")
     assert headline.xpath(".//*[@data-target-met]")[0].get("data-target-met") == "no"  # 6 ≥ 4 is not the rule
     coverage = client.get("/staff/coverage/", {"year": YEAR}).context
-    assert coverage["towns_below_target"] == 1 == dash.by_town.__len__() - dash.towns_met
-    assert coverage["county"]["meeting_count"] == 3 and coverage["total_meetings"] == 6
+    assert coverage["figures"]["towns_below_target"] == 1 == dash.by_town.__len__() - dash.towns_met
+    assert coverage["figures"]["county"]["meeting_count"] == 3 and coverage["figures"]["total_meetings"] == 6
 
 
 def test_the_public_statistics_show_the_county_row_and_the_county_topics(client, county, town_a, town_b, village_a):

@@ -73,10 +73,10 @@ def _the_dashboards_town_table_and_its_export_add_up(demo_client):
 def _the_coverage_and_its_export_add_up(demo_client):
     for year in _years():
         context = demo_client.get("/staff/coverage/", {"year": year}).context
-        towns = [row for row in context["rows"] if row.level == "town"]
-        county = context["county"]
-        assert context["total_meetings"] == sum(r.meeting_count for r in towns) + county["meeting_count"]
-        assert context["total_platforms"] == sum(r.platform_count for r in towns) + county["platform_count"]
+        towns = [row for row in context["figures"]["rows"] if row.level == "town"]
+        county = context["figures"]["county"]
+        assert context["figures"]["total_meetings"] == sum(r.meeting_count for r in towns) + county["meeting_count"]
+        assert context["figures"]["total_platforms"] == sum(r.platform_count for r in towns) + county["platform_count"]
         assert county["platform_count"] > 0  # the demo county has its own platforms
         response = demo_client.get("/staff/documents/coverage.xlsx", {"year": year})
         sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
@@ -85,7 +85,7 @@ def _the_coverage_and_its_export_add_up(demo_client):
         county_line, total_line = lines[-2], lines[-1]
         for column in (2, 5):  # platforms, consultations held
             assert sum(line[column] for line in town_lines) + county_line[column] == total_line[column], column
-        assert total_line[5] == context["total_meetings"]
+        assert total_line[5] == context["figures"]["total_meetings"]
 
 
 def _the_public_statistics_and_the_csv_add_up(demo_client):

@@ -127,7 +127,7 @@ def test_it_lists_each_town_followed_by_its_villages(client, office, network):
 
 def test_it_counts_villages_with_a_platform(client, office, network):
     client.force_login(office)
-    rows = {row.code: row for row in client.get(URL).context["rows"]}
+    rows = {row.code: row for row in client.get(URL).context["figures"]["rows"]}
     assert (rows["T-A"].villages_with_platform, rows["T-A"].village_count) == (1, 2)
     assert (rows["T-B"].villages_with_platform, rows["T-B"].village_count) == (1, 1)
 
@@ -139,7 +139,7 @@ def test_it_marks_towns_below_the_target(client, office, network):
     assert rows["T-B"]["data-below-target"] == "true" and "below-target" in rows["T-B"]["class"]
     assert rows["T-A"]["data-below-target"] == "false" and "below-target" not in rows["T-A"]["class"]
     assert "below-target" not in rows["V-B1"]["class"]
-    assert response.context["towns_below_target"] == 1
+    assert response.context["figures"]["towns_below_target"] == 1
 
 
 def test_it_shows_a_text_marker_beside_the_colour(client, office, network):
@@ -188,4 +188,4 @@ def test_it_uses_the_same_number_of_queries_at_two_sizes(
     with django_assert_max_num_queries(10) as large:
         response = client.get(URL)
     assert len(small.captured_queries) == len(large.captured_queries)
-    assert len(response.context["rows"]) == 2 + 2 + 5 + 30 + 10
+    assert len(response.context["figures"]["rows"]) == 2 + 2 + 5 + 30 + 10

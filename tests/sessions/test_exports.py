@@ -120,11 +120,12 @@ def network(county, town_a, town_b, village_a, village_b):
 
 
 def coverage_rows(context) -> list[list]:
-    rows = [[r.name, r.platform_count, r.meeting_count] for r in context["rows"]]
-    if context["county"]:
+    figures = context["figures"]
+    rows = [[r.name, r.platform_count, r.meeting_count] for r in figures["rows"]]
+    if figures["county"]:
         # The county's own platforms and meetings, then the whole county: towns + county.
-        rows.append(["县级", context["county"]["platform_count"], context["county"]["meeting_count"]])
-        rows.append(["全县", context["total_platforms"], context["total_meetings"]])
+        rows.append(["县级", figures["county"]["platform_count"], figures["county"]["meeting_count"]])
+        rows.append(["全县", figures["total_platforms"], figures["total_meetings"]])
     return rows
 
 

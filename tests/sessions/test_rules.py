@@ -77,7 +77,7 @@ def test_every_page_counts_the_same_meetings_held_in_a_town(client, liaison_a, o
         "dashboard": _figures(client.get("/staff/dashboard/", {"year": YEAR}))["meetings_held"],
         "coverage": next(
             r.meeting_count
-            for r in client.get(reverse("sessions:coverage"), {"year": YEAR}).context["rows"]
+            for r in client.get(reverse("sessions:coverage"), {"year": YEAR}).context["figures"]["rows"]
             if r.pk == town_a.pk
         ),
         "coverage export": next(
@@ -104,7 +104,7 @@ def test_the_county_counts_agree_too(client, office, meetings):
     assert (
         int(_figures(client.get("/staff/"))["meetings_held"]),
         int(_figures(client.get("/staff/dashboard/", {"year": YEAR}))["meetings_held"]),
-        coverage["total_meetings"],
+        coverage["figures"]["total_meetings"],
         _xlsx(client.get(reverse("sessions:coverage-xlsx"), {"year": YEAR}))[-1][5],
         Meeting.objects.held(year=YEAR).count(),
     ) == (4, 4, 4, 4, 4)

@@ -18,7 +18,7 @@ from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import ListFilterForm
 from consult_portal.models import Area
-from consult_portal.paging import CappedPaginator, DeepPaginator
+from consult_portal.paging import CappedPaginator, DeepPaginator, lazy_page
 from consult_portal.periods import PeriodField
 from consult_portal.phones import normalize_phone
 
@@ -102,13 +102,14 @@ def topic_list(request):
         paginator = CappedPaginator(topics, PAGE_SIZE, cap=SEARCH_COUNT_CAP, ahead=SEARCH_PAGES_AHEAD)
     else:
         paginator = DeepPaginator(topics, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    # Read only when the rows are not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(paginator, request.GET.get("page"))
     if phone_tail:
         # Residents' phones are personal data: who looked for which number ending, in which town, and how many came up.
         audit.record(
             actor=request.user,
             action="phone_search",
-            after={"phone_tail": phone_tail, "town": town.pk if town else None, "found": paginator.count},
+            after={"phone_tail": phone_tail, "town": town.pk if town else None, "found": page.paginator.count},
             request=request,
         )
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
