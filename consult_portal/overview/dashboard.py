@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import lazy
+from django.utils.functional import SimpleLazyObject, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -233,24 +233,21 @@ def _scope_name(town) -> str:
 @capability_required("backoffice.view")
 def dashboard(request):
     form, year, town = _choice(request)
-    dash = cached.compute(period=year, town=town)
     query = urlencode({"year": year.param, **({"town": town.pk} if town else {})})
-    return render(
-        request,
-        "portal/staff/dashboard.html",
-        {
-            "form": form,
+
+    def figures() -> dict:
+        dash = cached.compute(period=year, town=town)
+        return {
             "dash": dash,
-            "year": year,
-            "town": town,
-            "scope_name": _scope_name(town),
             "sections": sections(dash),
             "town_rows": _town_rows(dash) if town is None else [],
             "chart_data": _chart_data(dash),
-            "query": query,
             "definitions": definitions(),
-        },
-    )
+        }
+
+    context = {"form": form, "year": year, "town": town, "scope_name": _scope_name(town), "query": query}
+    # The figures are read (from the cache) and laid out only when they are not kept rendered (#17).
+    return render(request, "portal/staff/dashboard.html", {**context, "figures": SimpleLazyObject(figures)})
 
 
 def _export_rows(dash: stats.Dashboard):

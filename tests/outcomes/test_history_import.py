@@ -43,7 +43,7 @@ def _csv_total(client, period: str) -> dict:
 def test_each_year_and_the_span_count_what_happened_in_them(ledger_entered, period):
     years = range(int(period[:4]), int(period[-4:]) + 1)
     expected = hand_counts(years)
-    dash = ledger_entered.get(reverse("dashboard"), {"year": period}).context["dash"]
+    dash = ledger_entered.get(reverse("dashboard"), {"year": period}).context["figures"]["dash"]
     public = ledger_entered.get(reverse("public-stats"), {"year": period}).context["total_figures"]
     for figures in (dash.total, public):
         assert figures.meetings_held == expected["meetings_held"]
