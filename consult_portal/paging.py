@@ -58,7 +58,16 @@ class CappedPaginator(DeepPaginator):
         return min(found, self.cap)
 
 
-def lazy_page(paginator: Paginator, number) -> SimpleLazyObject:
+def lazy_page(paginator: Paginator, number, each=None) -> SimpleLazyObject:
     """paginator.get_page(number), asked only when the template reads it: a list whose rows are kept rendered
-    (`{% figures_cache %}`) then counts and reads nothing at all."""
-    return SimpleLazyObject(lambda: paginator.get_page(number))
+    (`{% figures_cache %}`) then counts and reads nothing at all. `each(row)`, when given, is called on every row of
+    the page once it is read."""
+
+    def page():
+        found = paginator.get_page(number)
+        if each is not None:
+            for row in found.object_list:
+                each(row)
+        return found
+
+    return SimpleLazyObject(page)

@@ -6,7 +6,9 @@ the version on, so a page never shows a figure older than the last write. The de
 (`stats`, `selectors`, `assessment`, `performance`); this module only decides what is kept and under which key.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -67,11 +69,16 @@ class _Ranked:
 
 
 class PerformanceRanking:
-    """performance.ranking as a sequence for the Paginator: the ranked counts from the cache, and for the page shown
-    only, its members from the database (one query)."""
+    """performance.ranking as a sequence for the Paginator: the ranked counts from the cache, read at the first
+    len() or index (not when built: a page whose table is kept rendered never asks), and for the page shown only,
+    its members from the database (one query)."""
 
-    def __init__(self, rows: list[_Ranked]):
-        self.rows = rows
+    def __init__(self, load: Callable[[], list[_Ranked]]):
+        self._load = load
+
+    @cached_property
+    def rows(self) -> list[_Ranked]:
+        return self._load()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -108,7 +115,7 @@ def performance_ranking(*, year: int, town=None, weights) -> PerformanceRanking:
         rows = performance.ranking(year=year, town=town, weights=weights).values_list("pk", *names, "points")
         return [_Ranked(pk, tuple(rest)) for pk, *rest in rows]
 
-    return PerformanceRanking(cached("performance.ranking", year, town, *_weights_key(weights), compute=ranked))
+    return PerformanceRanking(lambda: cached("performance.ranking", year, town, *_weights_key(weights), compute=ranked))
 
 
 def member_record(*, member: Member, year: int) -> Member | None:

@@ -4,13 +4,13 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from consult_portal import audit
 from consult_portal.access import can, capability_required, town_scope
 from consult_portal.forms import CleanTextMixin, year_param
+from consult_portal.paging import lazy_page
 from consult_portal.spreadsheets import xlsx_download
 from members.models import PerformanceWeights
 
@@ -37,14 +37,9 @@ def performance(request):
             return redirect(f"{request.path}?year={year}")
     elif request.method == "POST":
         return render(request, "403.html", status=403)
-    town = town_scope(request.user)
-    # The ranking is read (its 2,000 rows from the cache, the page's members from the database) only when the table
-    # is not kept rendered (the template's figures_cache, #17).
-    page = SimpleLazyObject(
-        lambda: Paginator(cached.performance_ranking(year=year, town=town, weights=weights), 50).get_page(
-            request.GET.get("page")
-        )
-    )
+    members = cached.performance_ranking(year=year, town=town_scope(request.user), weights=weights)
+    # Read only when the table is not kept rendered (the template's figures_cache, #17).
+    page = lazy_page(Paginator(members, 50), request.GET.get("page"))
     return render(
         request,
         "members/staff/performance.html",

@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consult_portal.access import capability_required
 from consult_portal.forms import ListFilterForm
+from consult_portal.paging import lazy_page
 from consult_portal.photo_fields import photos_not_stored
 
 from .. import selectors, services
@@ -55,15 +55,8 @@ def item_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     paginator = Paginator(selectors.unit_items(unit=unit_id, filters=data), PAGE_SIZE)
     today = timezone.localdate()
-
-    def page_with_days():
-        page = paginator.get_page(request.GET.get("page"))
-        for item in page.object_list:
-            with_days(item, today)
-        return page
-
     # Read only when the rows are not kept rendered (the template's figures_cache, #17).
-    page = SimpleLazyObject(page_with_days)
+    page = lazy_page(paginator, request.GET.get("page"), each=lambda item: with_days(item, today))
     query = urlencode({k: v for k, v in request.GET.items() if k != "page" and v})
     return render(request, "outcomes/unit/list.html", {"form": form, "page": page, "query": query})
 
